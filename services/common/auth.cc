@@ -1,0 +1,102 @@
+#include "services/common/auth.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/crypto.h"
+
+namespace cdc {
+namespace {
+
+constexpr absl::string_view kPrefix = "cdc_";
+constexpr size_t kSecretBytes = 32;
+constexpr size_t kSecretLength = 43;  // base64url of 32 bytes, unpadded
+
+absl::Status Malformed() {
+  return absl::UnauthenticatedError("authorization: malformed token");
+}
+
+bool IsLowerHex(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TokenParts NewToken(absl::string_view member_id) {
+  TokenParts parts;
+  parts.token_id =
+      absl::StrCat(member_id, RandomHex(kTokenIdLength - member_id.size()));
+  absl::WebSafeBase64Escape(RandomBytes(kSecretBytes), &parts.secret);
+  return parts;
+}
+
+std::string FormatToken(const TokenParts& parts) {
+  return absl::StrCat(kPrefix, parts.token_id, "_", parts.secret);
+}
+
+absl::StatusOr<TokenParts> ParseToken(absl::string_view token) {
+  if (token.size() != kPrefix.size() + kTokenIdLength + 1 + kSecretLength ||
+      !absl::StartsWith(token, kPrefix)) {
+    return Malformed();
+  }
+  token.remove_prefix(kPrefix.size());
+  TokenParts parts;
+  const absl::string_view id = token.substr(0, kTokenIdLength);
+  if (!IsLowerHex(id) || token[kTokenIdLength] != '_') return Malformed();
+  const absl::string_view secret = token.substr(kTokenIdLength + 1);
+  for (char c : secret) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_') return Malformed();
+  }
+  parts.token_id = std::string(id);
+  parts.secret = std::string(secret);
+  return parts;
+}
+
+absl::StatusOr<std::string> BearerToken(const grpc::ServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  const auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "authorization: this call needs a token (authorization: Bearer "
+        "<token>)");
+  }
+  const absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kScheme = "Bearer ";
+  if (value.size() <= kScheme.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+    return absl::UnauthenticatedError(
+        "authorization: expected \"Bearer <token>\"");
+  }
+  return std::string(absl::StripAsciiWhitespace(value.substr(kScheme.size())));
+}
+
+absl::StatusOr<v1::Principal> AuthenticateCall(
+    const grpc::ServerContext& context, Authenticator& authenticator) {
+  absl::StatusOr<std::string> token = BearerToken(context);
+  if (!token.ok()) return token.status();
+  return authenticator.Authenticate(*token);
+}
+
+std::string RoleName(v1::Role role) {
+  std::string name = v1::Role_Name(role);
+  return absl::StartsWith(name, "ROLE_") ? name.substr(5) : name;
+}
+
+absl::Status RequireRole(const v1::Principal& principal,
+                         std::initializer_list<v1::Role> allowed) {
+  for (v1::Role role : allowed) {
+    if (principal.role() == role) return absl::OkStatus();
+  }
+  std::vector<std::string> names;
+  for (v1::Role role : allowed) names.push_back(RoleName(role));
+  return absl::PermissionDeniedError(
+      absl::StrCat("this call needs the role ", absl::StrJoin(names, " or "),
+                   "; the caller is ", RoleName(principal.role())));
+}
+
+}  // namespace cdc

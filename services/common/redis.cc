@@ -1,0 +1,315 @@
+#include "services/common/redis.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/crypto.h"
+#include "services/common/status.h"
+#include "services/common/status_macros.h"
+
+namespace cdc {
+namespace {
+
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+// An error reply from Redis. Scripts answer "CODE message" with CODE a
+// canonical gRPC code name; anything else is Redis itself complaining.
+absl::Status ErrorReplyStatus(absl::string_view text) {
+  const size_t space = text.find(' ');
+  absl::StatusCode code;
+  if (space != absl::string_view::npos &&
+      ParseCodeName(text.substr(0, space), &code)) {
+    return absl::Status(code, text.substr(space + 1));
+  }
+  return absl::InternalError(absl::StrCat("redis: ", text));
+}
+
+// Copies a hiredis reply; error replies become a status.
+absl::StatusOr<RedisReply> Convert(const redisReply* reply) {
+  RedisReply out;
+  switch (reply->type) {
+    case REDIS_REPLY_STRING:
+      out.type = RedisReply::Type::kString;
+      out.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::kStatus;
+      out.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = reply->integer;
+      break;
+    case REDIS_REPLY_NIL:
+      out.type = RedisReply::Type::kNil;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = RedisReply::Type::kArray;
+      out.elements.reserve(reply->elements);
+      for (size_t i = 0; i < reply->elements; ++i) {
+        // An error inside an array (EXEC, scripts) fails the whole reply.
+        CDC_ASSIGN_OR_RETURN(RedisReply element, Convert(reply->element[i]));
+        out.elements.push_back(std::move(element));
+      }
+      break;
+    case REDIS_REPLY_ERROR:
+      return ErrorReplyStatus(absl::string_view(reply->str, reply->len));
+    default:
+      return absl::InternalError(
+          absl::StrCat("redis: unexpected reply type ", reply->type));
+  }
+  return out;
+}
+
+// Argument vectors in the shape hiredis wants, pointing into `argv`.
+struct ArgvView {
+  explicit ArgvView(const std::vector<std::string>& argv) {
+    pointers.reserve(argv.size());
+    lengths.reserve(argv.size());
+    for (const std::string& arg : argv) {
+      pointers.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+  }
+  std::vector<const char*> pointers;
+  std::vector<size_t> lengths;
+};
+
+}  // namespace
+
+RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(),
+       digest);
+  sha1_ = HexEncode(absl::string_view(reinterpret_cast<const char*>(digest),
+                                      sizeof(digest)));
+}
+
+// One hiredis context. Once `broken()` it must not be used again.
+class RedisClient::Connection {
+ public:
+  explicit Connection(redisContext* context) : context_(context) {}
+  ~Connection() { redisFree(context_); }
+
+  bool broken() const { return context_->err != 0; }
+
+  absl::Status IoError() const {
+    return absl::UnavailableError(absl::StrCat("redis: ", context_->errstr));
+  }
+
+  absl::StatusOr<RedisReply> Command(const std::vector<std::string>& argv) {
+    ArgvView view(argv);
+    ReplyPtr reply(static_cast<redisReply*>(
+        redisCommandArgv(context_, static_cast<int>(argv.size()),
+                         view.pointers.data(), view.lengths.data())));
+    if (reply == nullptr) return IoError();
+    return Convert(reply.get());
+  }
+
+  absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands) {
+    for (const auto& argv : commands) {
+      ArgvView view(argv);
+      if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()),
+                                 view.pointers.data(),
+                                 view.lengths.data()) != REDIS_OK) {
+        return IoError();
+      }
+    }
+    std::vector<absl::StatusOr<RedisReply>> results;
+    results.reserve(commands.size());
+    for (size_t i = 0; i < commands.size(); ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(context_, &raw) != REDIS_OK) return IoError();
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      results.push_back(Convert(reply.get()));
+    }
+    return results;
+  }
+
+ private:
+  redisContext* context_;  // owned
+};
+
+// Open connections, shared by all threads. Connects lazily and backs off
+// while Redis is unreachable.
+class RedisClient::Pool {
+ public:
+  explicit Pool(const RedisOptions& options) : options_(options) {
+    if (absl::StartsWith(options_.address, "unix:")) {
+      unix_path_ = options_.address.substr(5);
+    } else {
+      std::pair<std::string, std::string> parts =
+          absl::StrSplit(options_.address, absl::MaxSplits(':', 1));
+      host_ = parts.first;
+      if (!absl::SimpleAtoi(parts.second, &port_)) port_ = 0;
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire() {
+    const absl::Time deadline = absl::Now() + options_.command_timeout;
+    {
+      absl::MutexLock lock(&mu_);
+      auto can_take = [this] {
+        mu_.AssertHeld();
+        return !idle_.empty() || open_ < options_.pool_size;
+      };
+      if (!mu_.AwaitWithDeadline(absl::Condition(&can_take), deadline)) {
+        return absl::ResourceExhaustedError(
+            "redis: every pooled connection is busy");
+      }
+      if (!idle_.empty()) {
+        std::unique_ptr<Connection> connection = std::move(idle_.back());
+        idle_.pop_back();
+        return connection;
+      }
+      if (absl::Now() < next_attempt_) {
+        return absl::UnavailableError(
+            absl::StrCat("redis: unreachable (", last_error_, ")"));
+      }
+      ++open_;  // reserve the slot while connecting outside the lock
+    }
+    absl::StatusOr<std::unique_ptr<Connection>> connection = Connect();
+    absl::MutexLock lock(&mu_);
+    if (!connection.ok()) {
+      --open_;
+      backoff_ = std::clamp(backoff_ * 2, options_.min_backoff,
+                            options_.max_backoff);
+      next_attempt_ = absl::Now() + backoff_;
+      last_error_ = std::string(connection.status().message());
+    } else {
+      backoff_ = absl::ZeroDuration();
+      next_attempt_ = absl::InfinitePast();
+    }
+    return connection;
+  }
+
+  // Returns a connection to the pool, or drops it if it broke; a broken one
+  // also drops the idle ones, which the same outage has most likely cut.
+  void Release(std::unique_ptr<Connection> connection) {
+    std::vector<std::unique_ptr<Connection>> dropped;  // closed after unlock
+    absl::MutexLock lock(&mu_);
+    if (!connection->broken()) {
+      idle_.push_back(std::move(connection));
+      return;
+    }
+    open_ -= 1 + static_cast<int>(idle_.size());
+    dropped.swap(idle_);
+    dropped.push_back(std::move(connection));
+  }
+
+ private:
+  absl::StatusOr<std::unique_ptr<Connection>> Connect() {
+    const timeval connect_timeout = absl::ToTimeval(options_.connect_timeout);
+    redisContext* context =
+        unix_path_.empty()
+            ? redisConnectWithTimeout(host_.c_str(), port_, connect_timeout)
+            : redisConnectUnixWithTimeout(unix_path_.c_str(),
+                                          connect_timeout);
+    if (context == nullptr) {
+      return absl::ResourceExhaustedError("redis: out of memory");
+    }
+    auto connection = std::make_unique<Connection>(context);
+    if (connection->broken()) return connection->IoError();
+    if (redisSetTimeout(context, absl::ToTimeval(options_.command_timeout)) !=
+        REDIS_OK) {
+      return connection->IoError();
+    }
+    return connection;
+  }
+
+  const RedisOptions& options_;
+  std::string unix_path_;  // set for "unix:" addresses
+  std::string host_;       // set for "host:port" addresses
+  int port_ = 0;
+
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + in use + connecting
+  absl::Duration backoff_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+};
+
+RedisClient::RedisClient(RedisOptions options)
+    : options_(std::move(options)), pool_(std::make_unique<Pool>(options_)) {}
+
+RedisClient::~RedisClient() = default;
+
+absl::StatusOr<RedisReply> RedisClient::Command(
+    const std::vector<std::string>& argv) {
+  CDC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
+                       pool_->Acquire());
+  absl::StatusOr<RedisReply> reply = connection->Command(argv);
+  pool_->Release(std::move(connection));
+  return reply;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> RedisClient::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  CDC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
+                       pool_->Acquire());
+  auto results = connection->Pipeline(commands);
+  pool_->Release(std::move(connection));
+  return results;
+}
+
+absl::StatusOr<RedisReply> RedisClient::Eval(
+    const RedisScript& script, const std::vector<std::string>& keys,
+    const std::vector<std::string>& args) {
+  std::vector<std::string> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1());
+  argv.push_back(std::to_string(keys.size()));
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  absl::StatusOr<RedisReply> reply = Command(argv);
+  if (reply.ok() ||
+      !absl::StartsWith(reply.status().message(), "redis: NOSCRIPT")) {
+    return reply;
+  }
+  // EVAL both runs the script and caches it for the next EVALSHA.
+  argv[0] = "EVAL";
+  argv[1] = script.source();
+  return Command(argv);
+}
+
+absl::Status RedisClient::Ping() {
+  CDC_ASSIGN_OR_RETURN(RedisReply reply, Command({"PING"}));
+  if (reply.type != RedisReply::Type::kStatus || reply.str != "PONG") {
+    return absl::InternalError("redis: PING did not answer PONG");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReplyString(const RedisReply& reply) {
+  if (reply.type != RedisReply::Type::kString &&
+      reply.type != RedisReply::Type::kStatus) {
+    return absl::InternalError("redis: expected a string reply");
+  }
+  return reply.str;
+}
+
+absl::StatusOr<int64_t> ReplyInteger(const RedisReply& reply) {
+  if (reply.type == RedisReply::Type::kInteger) return reply.integer;
+  int64_t value;
+  if (reply.type == RedisReply::Type::kString &&
+      absl::SimpleAtoi(reply.str, &value)) {
+    return value;
+  }
+  return absl::InternalError("redis: expected an integer reply");
+}
+
+}  // namespace cdc

@@ -1,0 +1,124 @@
+#include "services/common/server.h"
+
+#include <signal.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace cdc {
+
+ServiceHost::ServiceHost(ServerOptions options, RedisClient* redis)
+    : options_(std::move(options)), redis_(redis) {}
+
+ServiceHost::~ServiceHost() { Shutdown(); }
+
+void ServiceHost::AddService(grpc::Service* service, std::string health_name) {
+  services_.emplace_back(service, std::move(health_name));
+}
+
+absl::Status ServiceHost::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen_address,
+                           grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
+  for (auto& [service, name] : services_) builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot listen on ", options_.listen_address));
+  }
+  CheckHealth();
+  health_thread_ = std::thread([this] { HealthLoop(); });
+  Log(LogLevel::kInfo, "serving", {{"address", address()}});
+  return absl::OkStatus();
+}
+
+std::string ServiceHost::address() const {
+  const size_t colon = options_.listen_address.rfind(':');
+  return absl::StrCat(options_.listen_address.substr(0, colon), ":", port_);
+}
+
+bool ServiceHost::serving() const {
+  absl::MutexLock lock(&mu_);
+  return serving_;
+}
+
+void ServiceHost::CheckHealth() {
+  const absl::Status ping = redis_->Ping();
+  const bool serving = ping.ok();
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    // The overall status ("") and each service's follow Redis together:
+    // none of them can do anything without it.
+    auto* health = server_->GetHealthCheckService();
+    health->SetServingStatus(serving);
+    for (const auto& [service, name] : services_) {
+      health->SetServingStatus(name, serving);
+    }
+    if (serving == serving_ && health_reported_) return;
+    serving_ = serving;
+    health_reported_ = true;
+  }
+  if (serving) {
+    Log(LogLevel::kInfo, "health SERVING: redis answers");
+  } else {
+    Log(LogLevel::kWarning, "health NOT_SERVING: redis unreachable",
+        {{"error", std::string(ping.message())}});
+  }
+}
+
+void ServiceHost::HealthLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    const bool stop = mu_.AwaitWithTimeout(
+        absl::Condition(&stopping_), options_.health_interval);
+    if (stop) break;
+    mu_.Unlock();
+    CheckHealth();
+    mu_.Lock();
+  }
+}
+
+void ServiceHost::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    stopping_ = true;
+  }
+  if (health_thread_.joinable()) health_thread_.join();
+  if (server_ != nullptr) {
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+    server_->Wait();
+    Log(LogLevel::kInfo, "stopped");
+  }
+}
+
+void BlockTerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  Log(LogLevel::kInfo, "shutting down", {{"signal", strsignal(signal_number)}});
+  return signal_number;
+}
+
+}  // namespace cdc
