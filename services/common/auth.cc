@@ -67,12 +67,17 @@ absl::StatusOr<std::string> BearerToken(const grpc::ServerContext& context) {
   }
   const absl::string_view value(it->second.data(), it->second.size());
   constexpr absl::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size() ||
+  const absl::string_view token =
+      value.size() > kScheme.size()
+          ? absl::StripAsciiWhitespace(value.substr(kScheme.size()))
+          : absl::string_view();
+  // A blank token is refused here, so authenticators never see "".
+  if (token.empty() ||
       !absl::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
     return absl::UnauthenticatedError(
         "authorization: expected \"Bearer <token>\"");
   }
-  return std::string(absl::StripAsciiWhitespace(value.substr(kScheme.size())));
+  return std::string(token);
 }
 
 absl::StatusOr<v1::Principal> AuthenticateCall(

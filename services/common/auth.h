@@ -34,7 +34,7 @@ std::string FormatToken(const TokenParts& parts);
 absl::StatusOr<TokenParts> ParseToken(absl::string_view token);
 
 // The token from "authorization: Bearer <token>"; UNAUTHENTICATED when the
-// header is missing or not a bearer token.
+// header is missing, not a bearer token, or its token is blank.
 absl::StatusOr<std::string> BearerToken(const grpc::ServerContext& context);
 
 // Turns a token into the principal it stands for.

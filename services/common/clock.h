@@ -17,11 +17,11 @@ class Clock {
   static const Clock& Real();
 };
 
-// A clock that moves only when told to. Thread-safe.
+// A clock that moves only when told to. Thread-safe. It starts at the real
+// time by default, because Redis applies key expiries by its own clock.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1767225600))
-      : now_(start) {}
+  explicit FakeClock(absl::Time start = absl::Now()) : now_(start) {}
   absl::Time Now() const override {
     absl::MutexLock lock(&mu_);
     return now_;

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <utility>
@@ -243,7 +244,21 @@ class RedisClient::Pool {
 };
 
 RedisClient::RedisClient(RedisOptions options)
-    : options_(std::move(options)), pool_(std::make_unique<Pool>(options_)) {}
+    : options_(std::move(options)), pool_(std::make_unique<Pool>(options_)) {
+  // hiredis 0.14 writes with write(2), so a command sent on a connection
+  // Redis has closed raises SIGPIPE, whose default action kills the process
+  // before the EPIPE can become UNAVAILABLE. Ignore it unless the program
+  // has chosen a handler of its own.
+  static const bool sigpipe_ignored = [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 &&
+        current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+    return true;
+  }();
+  (void)sigpipe_ignored;
+}
 
 RedisClient::~RedisClient() = default;
 
@@ -284,6 +299,31 @@ absl::StatusOr<RedisReply> RedisClient::Eval(
   argv[0] = "EVAL";
   argv[1] = script.source();
   return Command(argv);
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> RedisClient::EvalMany(
+    const RedisScript& script, const std::vector<ScriptCall>& calls) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(calls.size());
+  for (const ScriptCall& call : calls) {
+    std::vector<std::string>& argv = commands.emplace_back();
+    argv.reserve(3 + call.keys.size() + call.args.size());
+    argv.push_back("EVALSHA");
+    argv.push_back(script.sha1());
+    argv.push_back(std::to_string(call.keys.size()));
+    argv.insert(argv.end(), call.keys.begin(), call.keys.end());
+    argv.insert(argv.end(), call.args.begin(), call.args.end());
+  }
+  CDC_ASSIGN_OR_RETURN(auto results, Pipeline(commands));
+  for (const auto& result : results) {
+    if (!result.ok() &&
+        absl::StartsWith(result.status().message(), "redis: NOSCRIPT")) {
+      CDC_RETURN_IF_ERROR(
+          Command({"SCRIPT", "LOAD", script.source()}).status());
+      return Pipeline(commands);
+    }
+  }
+  return results;
 }
 
 absl::Status RedisClient::Ping() {

@@ -14,6 +14,9 @@
 //   CODE a canonical gRPC code name; it arrives here as that absl code.
 //   Every other error reply is INTERNAL; I/O errors and timeouts are
 //   UNAVAILABLE.
+// - The first client made sets SIGPIPE to ignored (unless the program has
+//   its own handler): hiredis writes with write(2), and a write to a closed
+//   connection must fail as UNAVAILABLE, not kill the process.
 // hiredis types stay inside redis.cc.
 #pragma once
 
@@ -88,6 +91,16 @@ class RedisClient final {
   absl::StatusOr<RedisReply> Eval(const RedisScript& script,
                                   const std::vector<std::string>& keys,
                                   const std::vector<std::string>& args);
+
+  // Runs the same script once per (keys, args) pair in one pipelined round
+  // trip, loading the script first if Redis does not know it. One result
+  // per call, in order.
+  struct ScriptCall {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+  };
+  absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> EvalMany(
+      const RedisScript& script, const std::vector<ScriptCall>& calls);
 
   // PING; OK when Redis answers PONG.
   absl::Status Ping();

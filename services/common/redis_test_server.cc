@@ -1,7 +1,9 @@
 #include "services/common/redis_test_server.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,12 +60,30 @@ absl::Status RedisTestServer::Launch() {
   for (std::string& arg : argv) raw.push_back(arg.data());
   raw.push_back(nullptr);
 
+  // The child must not outlive a test process that crashes, nor keep its
+  // stdout and stderr open: ctest waits for those to close, so an orphaned
+  // redis-server would hang the whole run. Its own output goes to the log.
+  const std::string log_path = directory_ + "/redis.log";
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int log_fd =
+      open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const pid_t parent = getpid();
   pid_ = fork();
-  if (pid_ < 0) return absl::InternalError("fork failed");
   if (pid_ == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died already
+    if (null_fd < 0 || log_fd < 0 || dup2(null_fd, 0) < 0 ||
+        dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) {
+      _exit(127);
+    }
+    close_range(3, ~0U, 0);  // e.g. hiredis sockets, which lack CLOEXEC
     execvp(raw[0], raw.data());
     _exit(127);
   }
+  if (null_fd >= 0) close(null_fd);
+  if (log_fd >= 0) close(log_fd);
+  if (pid_ < 0) return absl::InternalError("fork failed");
   // Wait for the socket to answer PING.
   RedisOptions options;
   options.address = address();

@@ -18,7 +18,9 @@ namespace cdc::testing {
 class RedisTestServer final {
  public:
   // Starts redis-server with `extra_args` (e.g. {"--appendonly", "yes"})
-  // and waits until it answers.
+  // and waits until it answers. The server is killed when the thread that
+  // started it (by Start or Restart) exits, so a crashed test leaves none
+  // behind: call both from a thread that outlives the server.
   static absl::StatusOr<std::unique_ptr<RedisTestServer>> Start(
       std::vector<std::string> extra_args = {});
   ~RedisTestServer();

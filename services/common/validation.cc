@@ -88,13 +88,18 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
                                        " characters (got ", *count, ")"));
   }
   bool blank = true;
+  unsigned char previous = 0;
   for (unsigned char c : value) {
     const bool allowed_space =
         kind == TextKind::kMultiLine && (c == '\n' || c == '\t' || c == '\r');
-    if ((c < 0x20 || c == 0x7F) && !allowed_space) {
+    // The C1 controls U+0080..U+009F (NEL, CSI, ...) are 0xC2 0x80..0x9F in
+    // UTF-8, which is known valid by now.
+    const bool c1_control = previous == 0xC2 && c >= 0x80 && c <= 0x9F;
+    if (((c < 0x20 || c == 0x7F) && !allowed_space) || c1_control) {
       return Invalid(field, "must not contain control characters");
     }
     if (!absl::ascii_isspace(c)) blank = false;
+    previous = c;
   }
   if (min > 0 && blank) return Invalid(field, "must not be blank");
   return absl::OkStatus();
