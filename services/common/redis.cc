@@ -315,13 +315,23 @@ absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> RedisClient::EvalMany(
     argv.insert(argv.end(), call.args.begin(), call.args.end());
   }
   CDC_ASSIGN_OR_RETURN(auto results, Pipeline(commands));
-  for (const auto& result : results) {
-    if (!result.ok() &&
-        absl::StartsWith(result.status().message(), "redis: NOSCRIPT")) {
-      CDC_RETURN_IF_ERROR(
-          Command({"SCRIPT", "LOAD", script.source()}).status());
-      return Pipeline(commands);
+  // Only the calls Redis refused for NOSCRIPT never ran; rerun just those,
+  // so that a call that did run is never run twice.
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok() &&
+        absl::StartsWith(results[i].status().message(), "redis: NOSCRIPT")) {
+      missing.push_back(i);
     }
+  }
+  if (missing.empty()) return results;
+  CDC_RETURN_IF_ERROR(Command({"SCRIPT", "LOAD", script.source()}).status());
+  std::vector<std::vector<std::string>> retry;
+  retry.reserve(missing.size());
+  for (size_t i : missing) retry.push_back(commands[i]);
+  CDC_ASSIGN_OR_RETURN(auto retried, Pipeline(retry));
+  for (size_t k = 0; k < missing.size(); ++k) {
+    results[missing[k]] = std::move(retried[k]);
   }
   return results;
 }

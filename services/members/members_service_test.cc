@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/keys.h"
 #include "services/common/redis_test_server.h"
@@ -882,6 +883,43 @@ TEST_F(MembersServiceTest, BootstrapReissuesForTheSameAccountOnly) {
   member.email = "member@example.org";
   EXPECT_THAT(service_->BootstrapSecretariat(member),
               StatusIs(Code::kFailedPrecondition));
+}
+
+TEST_F(MembersServiceTest, HealthAndCallsFollowRedisDownAndBackUp) {
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      host_->address(), grpc::InsecureChannelCredentials()));
+  // Polls health until it reports `want`, for at most 10 s.
+  auto await = [&](grpc::health::v1::HealthCheckResponse::ServingStatus want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    grpc::health::v1::HealthCheckResponse::ServingStatus seen =
+        grpc::health::v1::HealthCheckResponse::UNKNOWN;
+    while (absl::Now() < deadline) {
+      grpc::ClientContext context;
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service("cdc.v1.MembersService");
+      grpc::health::v1::HealthCheckResponse response;
+      if (health->Check(&context, request, &response).ok()) {
+        seen = response.status();
+        if (seen == want) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    ADD_FAILURE() << "health stayed " << seen << ", wanted " << want;
+    return false;
+  };
+  ASSERT_TRUE(await(grpc::health::v1::HealthCheckResponse::SERVING));
+
+  server().Stop();
+  ASSERT_TRUE(await(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
+  EXPECT_THAT(Apply(Application("amina@example.org", "Amina")),
+              StatusIs(Code::kUnavailable));
+  EXPECT_THAT(WhoAmI(secretariat_token_), StatusIs(Code::kUnavailable));
+
+  ASSERT_THAT(server().Restart(), IsOk());
+  ASSERT_TRUE(await(grpc::health::v1::HealthCheckResponse::SERVING));
+  // The test Redis keeps nothing across a restart; the service needs no
+  // restart of its own to work again.
+  EXPECT_THAT(Apply(Application("amina@example.org", "Amina")), IsOk());
 }
 
 }  // namespace
