@@ -7,10 +7,10 @@
 // stored only as its SHA-256 hash and compared in constant time.
 #pragma once
 
+#include <grpcpp/server_context.h>
+
 #include <initializer_list>
 #include <string>
-
-#include <grpcpp/server_context.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

@@ -1,13 +1,13 @@
 #include "services/common/auth.h"
 
-#include <memory>
-#include <string>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+
+#include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -74,9 +74,8 @@ TEST(TokenTest, ParseRefusesMalformedTokensAsUnauthenticated) {
   std::string no_separator = good;
   no_separator[4 + kTokenIdLength] = '-';
   for (const std::string& token :
-       {std::string(""), std::string("cdc_"), good.substr(1),
-        good + "x", good.substr(0, good.size() - 1),
-        absl::StrCat("xyz_", id, "_", secret),
+       {std::string(""), std::string("cdc_"), good.substr(1), good + "x",
+        good.substr(0, good.size() - 1), absl::StrCat("xyz_", id, "_", secret),
         absl::StrCat("CDC_", id, "_", secret),
         absl::StrCat("cdc_", "g", id.substr(1), "_", secret), upper_id,
         bad_secret, padded_secret, no_separator,
@@ -110,9 +109,9 @@ TEST(RequireRoleTest, DeniesOtherRolesNamingWhatIsNeededAndWhatTheCallerIs) {
       StatusIs(absl::StatusCode::kPermissionDenied,
                HasSubstr("needs the role SECRETARIAT or MEMBER; the caller is "
                          "PARTNER")));
-  EXPECT_THAT(RequireRole(v1::Principal(), {v1::ROLE_OBSERVER}),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("UNSPECIFIED")));
+  EXPECT_THAT(
+      RequireRole(v1::Principal(), {v1::ROLE_OBSERVER}),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("UNSPECIFIED")));
   EXPECT_THAT(RequireRole(PrincipalWithRole(v1::ROLE_MEMBER), {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }

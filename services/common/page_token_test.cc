@@ -20,7 +20,8 @@ TEST(PageTokenTest, DecodesThePositionItWasEncodedWith) {
   const std::string filters = "state=ACTIVE;country=KEN";
   for (const std::string& position :
        {std::string(""), std::string("1767225600000:members/0a1b2c3d"),
-        std::string("with spaces and \xE2\x82\xAC"), std::string("\0\xff\n", 3)}) {
+        std::string("with spaces and \xE2\x82\xAC"),
+        std::string("\0\xff\n", 3)}) {
     const std::string token = EncodePageToken(position, filters);
     absl::StatusOr<std::string> decoded = DecodePageToken(token, filters);
     ASSERT_THAT(decoded, IsOk());

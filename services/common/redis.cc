@@ -93,8 +93,8 @@ RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(),
        digest);
-  sha1_ = HexEncode(absl::string_view(reinterpret_cast<const char*>(digest),
-                                      sizeof(digest)));
+  sha1_ = HexEncode(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 // One hiredis context. Once `broken()` it must not be used again.
@@ -185,8 +185,8 @@ class RedisClient::Pool {
     absl::MutexLock lock(&mu_);
     if (!connection.ok()) {
       --open_;
-      backoff_ = std::clamp(backoff_ * 2, options_.min_backoff,
-                            options_.max_backoff);
+      backoff_ =
+          std::clamp(backoff_ * 2, options_.min_backoff, options_.max_backoff);
       next_attempt_ = absl::Now() + backoff_;
       last_error_ = std::string(connection.status().message());
     } else {
@@ -216,8 +216,7 @@ class RedisClient::Pool {
     redisContext* context =
         unix_path_.empty()
             ? redisConnectWithTimeout(host_.c_str(), port_, connect_timeout)
-            : redisConnectUnixWithTimeout(unix_path_.c_str(),
-                                          connect_timeout);
+            : redisConnectUnixWithTimeout(unix_path_.c_str(), connect_timeout);
     if (context == nullptr) {
       return absl::ResourceExhaustedError("redis: out of memory");
     }

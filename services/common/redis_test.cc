@@ -25,7 +25,8 @@ using Type = RedisReply::Type;
 // Polls `condition` every 10 ms until it holds or `timeout` passes; returns
 // whether it held.
 template <typename Condition>
-bool Eventually(Condition condition, absl::Duration timeout = absl::Seconds(10)) {
+bool Eventually(Condition condition,
+                absl::Duration timeout = absl::Seconds(10)) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!condition()) {
     if (absl::Now() > deadline) return false;
@@ -176,8 +177,8 @@ TEST_F(RedisClientTest, EmptyPipelineReturnsNoResults) {
 }
 
 const RedisScript& IncrByScript() {
-  static const RedisScript* const script = new RedisScript(
-      "return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  static const RedisScript* const script =
+      new RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
   return *script;
 }
 
@@ -215,8 +216,7 @@ TEST_F(RedisClientTest, EvalStillWorksAfterScriptFlush) {
   ASSERT_THAT(exists, IsOk());
   ASSERT_EQ(exists->elements.at(0).integer, 0);
 
-  absl::StatusOr<RedisReply> reply =
-      redis().Eval(IncrByScript(), {"c"}, {"1"});
+  absl::StatusOr<RedisReply> reply = redis().Eval(IncrByScript(), {"c"}, {"1"});
   ASSERT_THAT(reply, IsOk());
   EXPECT_EQ(reply->integer, 2);  // ran exactly once more
 
@@ -245,8 +245,7 @@ TEST_F(RedisClientTest, ScriptErrorsWithoutACodeNameAreInternal) {
         "return redis.error_reply('NOT_FOUND')",
         "return redis.error_reply('OK not really')",
         "return redis.error_reply('not_found lower case')",
-        "error('lua runtime error')",
-        "return redis.call('NOSUCHCOMMAND')"}) {
+        "error('lua runtime error')", "return redis.call('NOSUCHCOMMAND')"}) {
     EXPECT_THAT(redis().Eval(RedisScript(source), {}, {}),
                 StatusIs(absl::StatusCode::kInternal, HasSubstr("redis: ")))
         << source;
@@ -257,8 +256,7 @@ TEST_F(RedisClientTest, ErrorInsideAnArrayReplyFailsTheWholeReply) {
   // EXEC answers an array holding each queued command's reply; INCR of a
   // non-number fails inside it.
   absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> results =
-      redis().Pipeline(
-          {{"MULTI"}, {"SET", "k", "v"}, {"INCR", "k"}, {"EXEC"}});
+      redis().Pipeline({{"MULTI"}, {"SET", "k", "v"}, {"INCR", "k"}, {"EXEC"}});
   ASSERT_THAT(results, IsOk());
   ASSERT_THAT(*results, SizeIs(4));
   ASSERT_THAT((*results)[1], IsOk());
@@ -295,8 +293,7 @@ TEST_F(RedisClientTest, EvalReloadsTheScriptAfterRedisRestarts) {
   ASSERT_THAT(redis().Eval(IncrByScript(), {"c"}, {"3"}), IsOk());
   ASSERT_THAT(server().Restart(), IsOk());  // scripts and data are gone
   ASSERT_TRUE(Eventually([&] { return redis().Ping().ok(); }));
-  absl::StatusOr<RedisReply> reply =
-      redis().Eval(IncrByScript(), {"c"}, {"3"});
+  absl::StatusOr<RedisReply> reply = redis().Eval(IncrByScript(), {"c"}, {"3"});
   ASSERT_THAT(reply, IsOk());
   EXPECT_EQ(reply->integer, 3);
 }
@@ -311,7 +308,8 @@ TEST_F(RedisClientTest, UnreachableTcpAddressIsUnavailable) {
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("redis: ")));
 }
 
-TEST_F(RedisClientTest, CommandOutlastingItsTimeoutIsUnavailableAndTheClientRecovers) {
+TEST_F(RedisClientTest,
+       CommandOutlastingItsTimeoutIsUnavailableAndTheClientRecovers) {
   RedisOptions options = redis_options();
   options.command_timeout = absl::Milliseconds(200);
   RedisClient client(options);
@@ -356,7 +354,9 @@ TEST_F(RedisClientTest, PoolOfOneMakesASecondCallerWaitForTheConnection) {
   // If the waiter got a connection of its own, its push would be what
   // unblocks the holder; with one connection it must wait for the holder.
   absl::StatusOr<RedisReply> waited;
-  std::thread waiter([&] { waited = client.Command({"RPUSH", "q", "waiter"}); });
+  std::thread waiter([&] {
+    waited = client.Command({"RPUSH", "q", "waiter"});
+  });
   ASSERT_THAT(redis().Command({"RPUSH", "q", "test"}), IsOk());
   holder.join();
   waiter.join();
@@ -368,7 +368,8 @@ TEST_F(RedisClientTest, PoolOfOneMakesASecondCallerWaitForTheConnection) {
   EXPECT_EQ(waited->integer, 1);  // "test" was already taken
 }
 
-TEST_F(RedisClientTest, PoolOfOneIsResourceExhaustedWhenTheHolderOutlastsTheTimeout) {
+TEST_F(RedisClientTest,
+       PoolOfOneIsResourceExhaustedWhenTheHolderOutlastsTheTimeout) {
   RedisOptions options = redis_options();
   options.pool_size = 1;
   options.command_timeout = absl::Seconds(1);
@@ -384,9 +385,8 @@ TEST_F(RedisClientTest, PoolOfOneIsResourceExhaustedWhenTheHolderOutlastsTheTime
   std::thread holder([&] { held = client.Pipeline(blocking); });
   ASSERT_TRUE(Eventually([&] { return BlockedClients(redis()) == 1; }));
 
-  EXPECT_THAT(client.Ping(),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("busy")));
+  EXPECT_THAT(client.Ping(), StatusIs(absl::StatusCode::kResourceExhausted,
+                                      HasSubstr("busy")));
 
   // Release the holder at once rather than waiting out its BLPOPs.
   for (int i = 0; i < 10; ++i) {

@@ -21,8 +21,8 @@ namespace cdc::testing {
 absl::StatusOr<std::unique_ptr<RedisTestServer>> RedisTestServer::Start(
     std::vector<std::string> extra_args) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp",
-                                     "/cdc-redis-XXXXXX");
+  std::string pattern =
+      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/cdc-redis-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError("cannot create a temporary directory");
   }
@@ -47,14 +47,22 @@ RedisTestServer::~RedisTestServer() {
 
 absl::Status RedisTestServer::Launch() {
   std::vector<std::string> argv = {CDC_REDIS_SERVER,
-                                   "--port", "0",
-                                   "--unixsocket", socket_path_,
-                                   "--unixsocketperm", "700",
-                                   "--dir", directory_,
-                                   "--save", "",
-                                   "--appendonly", "no",
-                                   "--loglevel", "warning",
-                                   "--logfile", directory_ + "/redis.log"};
+                                   "--port",
+                                   "0",
+                                   "--unixsocket",
+                                   socket_path_,
+                                   "--unixsocketperm",
+                                   "700",
+                                   "--dir",
+                                   directory_,
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   "no",
+                                   "--loglevel",
+                                   "warning",
+                                   "--logfile",
+                                   directory_ + "/redis.log"};
   argv.insert(argv.end(), args_.begin(), args_.end());
   std::vector<char*> raw;
   for (std::string& arg : argv) raw.push_back(arg.data());

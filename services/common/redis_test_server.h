@@ -39,8 +39,8 @@ class RedisTestServer final {
   RedisTestServer(std::string directory, std::vector<std::string> args);
   absl::Status Launch();
 
-  std::string directory_;    // temporary; removed by the destructor
-  std::string socket_path_;  // inside directory_
+  std::string directory_;          // temporary; removed by the destructor
+  std::string socket_path_;        // inside directory_
   std::vector<std::string> args_;  // extra redis-server arguments
   pid_t pid_ = -1;
 };

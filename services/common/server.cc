@@ -1,13 +1,13 @@
 #include "services/common/server.h"
 
-#include <signal.h>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <signal.h>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
 #include "services/common/log.h"
 
 namespace cdc {
@@ -23,11 +23,16 @@ void ServiceHost::AddService(grpc::Service* service, std::string health_name) {
 
 absl::Status ServiceHost::Start() {
   grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's built-in health service carries no descriptor of its own
+  // (grpc/grpc#36665): without this, reflection lists grpc.health.v1.Health
+  // but cannot describe it to stock clients.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen_address,
                            grpc::InsecureServerCredentials(), &port_);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(options_.max_message_bytes));
   for (auto& [service, name] : services_) builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
@@ -78,8 +83,8 @@ void ServiceHost::CheckHealth() {
 void ServiceHost::HealthLoop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
-    const bool stop = mu_.AwaitWithTimeout(
-        absl::Condition(&stopping_), options_.health_interval);
+    const bool stop = mu_.AwaitWithTimeout(absl::Condition(&stopping_),
+                                           options_.health_interval);
     if (stop) break;
     mu_.Unlock();
     CheckHealth();
@@ -96,7 +101,8 @@ void ServiceHost::Shutdown() {
   }
   if (health_thread_.joinable()) health_thread_.join();
   if (server_ != nullptr) {
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+    server_->Shutdown(
+        absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
     server_->Wait();
     Log(LogLevel::kInfo, "stopped");
   }

@@ -8,13 +8,13 @@
 // tests:     ServiceHost host({.listen_address = "127.0.0.1:0"}, &redis);
 #pragma once
 
+#include <grpcpp/server.h>
+#include <grpcpp/support/server_interceptor.h>
+
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/server.h>
-#include <grpcpp/support/server_interceptor.h>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -24,7 +24,7 @@
 namespace cdc {
 
 struct ServerOptions {
-  std::string listen_address = "127.0.0.1:0";  // port 0: pick a free one
+  std::string listen_address = "127.0.0.1:0";         // port 0: pick a free one
   absl::Duration health_interval = absl::Seconds(1);  // Redis PING period
   absl::Duration shutdown_grace = absl::Seconds(5);   // for calls in flight
   size_t max_message_bytes = 4 << 20;                 // per request

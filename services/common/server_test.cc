@@ -1,11 +1,11 @@
 #include "services/common/server.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "absl/time/clock.h"
 #include "cdc/v1/members.grpc.pb.h"
@@ -126,8 +126,8 @@ TEST_F(ServiceHostTest, StartsNotServingWhenRedisIsDown) {
   ASSERT_THAT(host.Start(), IsOk());
   EXPECT_FALSE(host.serving());
 
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      host.address(), grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(host.address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(SoonDeadline());
   HealthCheckRequest request;
@@ -164,9 +164,9 @@ TEST_F(ServiceHostTest, RegisteredServiceAnswersCalls) {
   grpc::ClientContext context;
   context.set_deadline(SoonDeadline());
   v1::Principal principal;
-  EXPECT_THAT(members->Authenticate(&context, v1::AuthenticateRequest(),
-                                    &principal),
-              StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_THAT(
+      members->Authenticate(&context, v1::AuthenticateRequest(), &principal),
+      StatusIs(absl::StatusCode::kUnimplemented));
 }
 
 TEST_F(ServiceHostTest, ShutdownIsIdempotent) {

@@ -6,9 +6,9 @@
 namespace cdc {
 namespace {
 
-#define CDC_SAME_CODE(absl_code, grpc_code)                         \
-  static_assert(static_cast<int>(absl::StatusCode::absl_code) ==    \
-                    static_cast<int>(grpc::StatusCode::grpc_code),  \
+#define CDC_SAME_CODE(absl_code, grpc_code)                        \
+  static_assert(static_cast<int>(absl::StatusCode::absl_code) ==   \
+                    static_cast<int>(grpc::StatusCode::grpc_code), \
                 #absl_code " differs between absl and gRPC")
 CDC_SAME_CODE(kOk, OK);
 CDC_SAME_CODE(kCancelled, CANCELLED);

@@ -116,8 +116,8 @@ absl::Status CheckEmail(absl::string_view field, absl::string_view value) {
   }
   for (unsigned char c : value.substr(0, at)) {
     if (c <= 0x20 || c >= 0x7F || c == '"' || c == '(' || c == ')' ||
-        c == ',' || c == ':' || c == ';' || c == '<' || c == '>' ||
-        c == '[' || c == '\\' || c == ']') {
+        c == ',' || c == ':' || c == ';' || c == '<' || c == '>' || c == '[' ||
+        c == '\\' || c == ']') {
       return Invalid(field, kShape);
     }
   }
@@ -187,8 +187,8 @@ absl::StatusOr<std::string> ParseResourceId(absl::string_view field,
                                             absl::string_view collection) {
   const std::string prefix = absl::StrCat(collection, "/");
   const auto shape = [&] {
-    return Invalid(field, absl::StrCat("must be a resource name like ", prefix,
-                                       "{id}"));
+    return Invalid(
+        field, absl::StrCat("must be a resource name like ", prefix, "{id}"));
   };
   if (!absl::StartsWith(name, prefix)) return shape();
   const absl::string_view id = name.substr(prefix.size());

@@ -38,8 +38,7 @@ std::string CanonicalEmail(absl::string_view email);
 absl::Status CheckCountry(absl::string_view field, absl::string_view value);
 
 // A well-formed BCP 47 language tag such as "en", "fr-CA", "zh-Hant-TW".
-absl::Status CheckLanguageTag(absl::string_view field,
-                              absl::string_view value);
+absl::Status CheckLanguageTag(absl::string_view field, absl::string_view value);
 
 // Empty, or 1..64 printable ASCII characters.
 absl::Status CheckRequestId(absl::string_view field, absl::string_view value);

@@ -21,9 +21,9 @@ TEST(CodePointCountTest, CountsAsciiOneCodePointPerByte) {
 }
 
 TEST(CodePointCountTest, CountsMultiByteSequencesAsOneCodePointEach) {
-  EXPECT_EQ(*CodePointCount("\xC3\xA9"), 1u);              // é, 2 bytes
-  EXPECT_EQ(*CodePointCount("\xE2\x82\xAC"), 1u);          // €, 3 bytes
-  EXPECT_EQ(*CodePointCount("\xF0\x9F\x98\x80"), 1u);      // 😀, 4 bytes
+  EXPECT_EQ(*CodePointCount("\xC3\xA9"), 1u);          // é, 2 bytes
+  EXPECT_EQ(*CodePointCount("\xE2\x82\xAC"), 1u);      // €, 3 bytes
+  EXPECT_EQ(*CodePointCount("\xF0\x9F\x98\x80"), 1u);  // 😀, 4 bytes
   EXPECT_EQ(*CodePointCount("Nairobi \xE2\x82\xAC\xC3\xA9"), 10u);
   EXPECT_EQ(*CodePointCount("\xF4\x8F\xBF\xBF"), 1u);      // U+10FFFF
   EXPECT_EQ(*CodePointCount(std::string("a\0b", 3)), 3u);  // NUL is valid
@@ -68,13 +68,15 @@ TEST(CheckTextTest, CountsLimitsInCodePointsNotBytes) {
 }
 
 TEST(CheckTextTest, CallsAnEmptyRequiredFieldRequired) {
-  EXPECT_THAT(CheckText("member.display_name", "", 1, 100),
-              StatusIs(kInvalid, HasSubstr("member.display_name: is required")));
+  EXPECT_THAT(
+      CheckText("member.display_name", "", 1, 100),
+      StatusIs(kInvalid, HasSubstr("member.display_name: is required")));
 }
 
 TEST(CheckTextTest, RefusesInvalidUtf8NamingTheField) {
-  EXPECT_THAT(CheckText("comment.body", "ab\xC3", 0, 100),
-              StatusIs(kInvalid, HasSubstr("comment.body: must be valid UTF-8")));
+  EXPECT_THAT(
+      CheckText("comment.body", "ab\xC3", 0, 100),
+      StatusIs(kInvalid, HasSubstr("comment.body: must be valid UTF-8")));
 }
 
 TEST(CheckTextTest, RefusesBlankTextWhenRequired) {
@@ -88,31 +90,41 @@ TEST(CheckTextTest, RefusesBlankTextWhenRequired) {
 TEST(CheckTextTest, RefusesControlCharactersInSingleLineText) {
   for (const std::string& value :
        {std::string("a\nb"), std::string("a\tb"), std::string("a\rb"),
-        std::string("a\x7f" "b"), std::string("a\x1b[0m"),
-        std::string("a\0b", 3)}) {
-    EXPECT_THAT(CheckText("title", value, 1, 100),
-                StatusIs(kInvalid, HasSubstr("title: must not contain control")))
+        std::string("a\x7f"
+                    "b"),
+        std::string("a\x1b[0m"), std::string("a\0b", 3)}) {
+    EXPECT_THAT(
+        CheckText("title", value, 1, 100),
+        StatusIs(kInvalid, HasSubstr("title: must not contain control")))
         << "value " << ::testing::PrintToString(value);
   }
 }
 
 TEST(CheckTextTest, RefusesC1ControlCharactersButNotOtherLatin1) {
-  for (const char* value : {"a\xC2\x85" "b", "\xC2\x9B" "31m", "\xC2\x80"}) {
-    EXPECT_THAT(CheckText("title", value, 1, 100, TextKind::kMultiLine),
-                StatusIs(kInvalid, HasSubstr("title: must not contain control")))
+  for (const char* value : {"a\xC2\x85"
+                            "b",
+                            "\xC2\x9B"
+                            "31m",
+                            "\xC2\x80"}) {
+    EXPECT_THAT(
+        CheckText("title", value, 1, 100, TextKind::kMultiLine),
+        StatusIs(kInvalid, HasSubstr("title: must not contain control")))
         << ::testing::PrintToString(value);
   }
   // No-break space and letters with the same lead byte are text.
-  EXPECT_THAT(CheckText("title", "a\xC2\xA0" "b \xC2\xBF", 1, 100), IsOk());
+  EXPECT_THAT(CheckText("title",
+                        "a\xC2\xA0"
+                        "b \xC2\xBF",
+                        1, 100),
+              IsOk());
 }
 
 TEST(CheckTextTest, AllowsNewlinesAndTabsButNoOtherControlsInMultiLineText) {
-  EXPECT_THAT(CheckText("body", "line 1\r\n\tline 2\n", 1, 100,
-                        TextKind::kMultiLine),
-              IsOk());
   EXPECT_THAT(
-      CheckText("body", "bell\a", 1, 100, TextKind::kMultiLine),
-      StatusIs(kInvalid, HasSubstr("body: must not contain control")));
+      CheckText("body", "line 1\r\n\tline 2\n", 1, 100, TextKind::kMultiLine),
+      IsOk());
+  EXPECT_THAT(CheckText("body", "bell\a", 1, 100, TextKind::kMultiLine),
+              StatusIs(kInvalid, HasSubstr("body: must not contain control")));
 }
 
 TEST(CheckEmailTest, AcceptsOrdinaryAddresses) {
@@ -126,17 +138,26 @@ TEST(CheckEmailTest, AcceptsOrdinaryAddresses) {
 TEST(CheckEmailTest, RefusesMalformedAddressesNamingTheField) {
   const std::string long_local(65, 'a');
   const std::string long_label(64, 'a');
-  for (const std::string& email :
-       {std::string(""), std::string("a@"), std::string("@example.org"),
-        std::string("amina"), std::string("amina@example"),
-        std::string("a@b@example.org"), std::string("amina @example.org"),
-        std::string("amina@exa mple.org"), std::string("amina@example..org"),
-        std::string("amina@.example.org"), std::string("amina@example.org."),
-        std::string("amina@-example.org"), std::string("amina@example-.org"),
-        std::string("amina@exam_ple.org"), std::string("<a>@example.org"),
-        std::string("a\n@example.org"), std::string("am\xC3\xA9@example.org"),
-        long_local + "@example.org", "a@" + long_label + ".org",
-        "a@" + std::string(250, 'b') + ".org"}) {
+  for (const std::string& email : {std::string(""),
+                                   std::string("a@"),
+                                   std::string("@example.org"),
+                                   std::string("amina"),
+                                   std::string("amina@example"),
+                                   std::string("a@b@example.org"),
+                                   std::string("amina @example.org"),
+                                   std::string("amina@exa mple.org"),
+                                   std::string("amina@example..org"),
+                                   std::string("amina@.example.org"),
+                                   std::string("amina@example.org."),
+                                   std::string("amina@-example.org"),
+                                   std::string("amina@example-.org"),
+                                   std::string("amina@exam_ple.org"),
+                                   std::string("<a>@example.org"),
+                                   std::string("a\n@example.org"),
+                                   std::string("am\xC3\xA9@example.org"),
+                                   long_local + "@example.org",
+                                   "a@" + long_label + ".org",
+                                   "a@" + std::string(250, 'b') + ".org"}) {
     EXPECT_THAT(CheckEmail("member.email", email),
                 StatusIs(kInvalid, HasSubstr("member.email: must be an email")))
         << "email " << ::testing::PrintToString(email);
@@ -167,9 +188,8 @@ TEST(CheckCountryTest, CallsAnEmptyCountryRequired) {
 }
 
 TEST(CheckLanguageTagTest, AcceptsWellFormedTags) {
-  for (const char* tag :
-       {"en", "sw", "fil", "fr-CA", "zh-Hant", "zh-Hant-TW", "es-419",
-        "sr-Latn-RS", "de-CH-1901"}) {
+  for (const char* tag : {"en", "sw", "fil", "fr-CA", "zh-Hant", "zh-Hant-TW",
+                          "es-419", "sr-Latn-RS", "de-CH-1901"}) {
     EXPECT_THAT(CheckLanguageTag("member.languages", tag), IsOk()) << tag;
   }
 }
@@ -179,8 +199,9 @@ TEST(CheckLanguageTagTest, RefusesMalformedTagsNamingTheField) {
        {"", "e", "engl", "en-", "-en", "en--US", "en_US", "en US", "12",
         "en-toolongsubtag", "fr-C\xC3\xA9", "abcdefghi",
         "en-aaaaaaaa-bbbbbbbb-cccccccc-dddddd"}) {
-    EXPECT_THAT(CheckLanguageTag("member.languages", tag),
-                StatusIs(kInvalid, HasSubstr("member.languages: must be a BCP")))
+    EXPECT_THAT(
+        CheckLanguageTag("member.languages", tag),
+        StatusIs(kInvalid, HasSubstr("member.languages: must be a BCP")))
         << tag;
   }
 }
@@ -214,15 +235,15 @@ TEST(ParseResourceIdTest, RefusesOtherCollectionsAndBadIds) {
         std::string("members/ABC"), std::string("members/a_b"),
         std::string("members/a/b"), std::string("members/a b"),
         std::string("xmembers/abc"), "members/" + std::string(65, 'a')}) {
-    EXPECT_THAT(ParseResourceId("request.name", name, "members"),
-                StatusIs(kInvalid,
-                         HasSubstr("request.name: must be a resource name "
-                                   "like members/{id}")))
+    EXPECT_THAT(
+        ParseResourceId("request.name", name, "members"),
+        StatusIs(kInvalid, HasSubstr("request.name: must be a resource name "
+                                     "like members/{id}")))
         << "name " << name;
   }
-  EXPECT_THAT(ParseResourceId("name", "members/" + std::string(64, 'a'),
-                              "members"),
-              IsOk());
+  EXPECT_THAT(
+      ParseResourceId("name", "members/" + std::string(64, 'a'), "members"),
+      IsOk());
 }
 
 TEST(CheckPageSizeTest, UsesTheDefaultForZeroAndClampsToTheMaximum) {

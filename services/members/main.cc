@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
 
   cdc::RedisClient redis(*redis_options);
   cdc::members::MembersStore store(
-      &redis, {.event_stream_maxlen = absl::GetFlag(FLAGS_event_stream_maxlen)});
+      &redis,
+      {.event_stream_maxlen = absl::GetFlag(FLAGS_event_stream_maxlen)});
   cdc::members::MembersService service(&store, cdc::Clock::Real(), options);
 
   if (args.size() > 1) {

@@ -51,8 +51,9 @@ absl::Status CheckProfileField(const v1::Member& m, absl::string_view path) {
     if (m.organisation_type() == v1::ORGANISATION_TYPE_UNSPECIFIED ||
         !v1::OrganisationType_IsValid(m.organisation_type())) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ": must be one of the organisation types, e.g. "
-                              "ORGANISATION_TYPE_CIVIL_SOCIETY"));
+          absl::StrCat(field,
+                       ": must be one of the organisation types, e.g. "
+                       "ORGANISATION_TYPE_CIVIL_SOCIETY"));
     }
     return absl::OkStatus();
   }
@@ -110,8 +111,9 @@ absl::Status CheckRole(absl::string_view field, v1::Role role) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      field, ": must be ROLE_MEMBER, ROLE_OBSERVER or ROLE_SECRETARIAT (a "
-             "partner's role comes with its API token)"));
+      field,
+      ": must be ROLE_MEMBER, ROLE_OBSERVER or ROLE_SECRETARIAT (a "
+      "partner's role comes with its API token)"));
 }
 
 v1::ApiToken ToApiToken(const TokenRecord& token) {
@@ -233,9 +235,10 @@ absl::StatusOr<v1::SignInResponse> MembersService::BootstrapSecretariat(
   if (existing.ok()) {
     if (existing->member.role() != v1::ROLE_SECRETARIAT ||
         existing->member.state() != v1::Member::ACTIVE) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          member.email(), " belongs to a member who is not an active "
-                          "secretariat account"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(member.email(),
+                       " belongs to a member who is not an active "
+                       "secretariat account"));
     }
     return IssueSession(*existing);
   }
@@ -287,8 +290,8 @@ grpc::Status MembersService::ApplyForMembership(
     for (const std::string& path : UpdatablePaths()) {
       CDC_RETURN_IF_ERROR(CheckProfileField(member, path));
     }
-    CDC_RETURN_IF_ERROR(CheckPasswordStrength(
-        "password", request->password(), member.email()));
+    CDC_RETURN_IF_ERROR(
+        CheckPasswordStrength("password", request->password(), member.email()));
     CDC_RETURN_IF_ERROR(CheckRequestId("request_id", request->request_id()));
 
     CDC_ASSIGN_OR_RETURN(std::string password_hash,
@@ -303,10 +306,9 @@ grpc::Status MembersService::ApplyForMembership(
     event.mutable_member_applied()->set_organisation_type(
         member.organisation_type());
     event.mutable_member_applied()->set_country(member.country());
-    CDC_ASSIGN_OR_RETURN(
-        MemberRecord created,
-        store_->CreateMember(member, password_hash, request->request_id(),
-                             event));
+    CDC_ASSIGN_OR_RETURN(MemberRecord created,
+                         store_->CreateMember(member, password_hash,
+                                              request->request_id(), event));
     // The applicant may see their own application.
     *response = created.member;
     return absl::OkStatus();
@@ -319,8 +321,8 @@ grpc::Status MembersService::GetMember(grpc::ServerContext* context,
   return Handle("GetMember", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateCall(*context, *this));
-    CDC_ASSIGN_OR_RETURN(std::string id, ParseResourceId("name", request->name(),
-                                                         "members"));
+    CDC_ASSIGN_OR_RETURN(std::string id,
+                         ParseResourceId("name", request->name(), "members"));
     absl::StatusOr<MemberRecord> record = store_->GetMember(id);
     if (absl::IsNotFound(record.status())) return NotFound(request->name());
     CDC_RETURN_IF_ERROR(record.status());
@@ -366,9 +368,8 @@ grpc::Status MembersService::ListMembers(grpc::ServerContext* context,
       }
       filter.state = v1::Member::ACTIVE;
     }
-    const std::string filters =
-        absl::StrCat(filter.organisation_type, "|", filter.country, "|",
-                     filter.state);
+    const std::string filters = absl::StrCat(filter.organisation_type, "|",
+                                             filter.country, "|", filter.state);
     std::string position;
     if (!request->page_token().empty()) {
       CDC_ASSIGN_OR_RETURN(position,
@@ -387,17 +388,17 @@ grpc::Status MembersService::ListMembers(grpc::ServerContext* context,
   });
 }
 
-grpc::Status MembersService::UpdateMember(grpc::ServerContext* context,
-                                          const v1::UpdateMemberRequest* request,
-                                          v1::Member* response) {
+grpc::Status MembersService::UpdateMember(
+    grpc::ServerContext* context, const v1::UpdateMemberRequest* request,
+    v1::Member* response) {
   return Handle("UpdateMember", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateCall(*context, *this));
     const v1::Member& in = request->member();
     CDC_ASSIGN_OR_RETURN(std::string id,
                          ParseResourceId("member.name", in.name(), "members"));
-    const bool own = caller.member() == in.name() &&
-                     caller.role() != v1::ROLE_PARTNER;
+    const bool own =
+        caller.member() == in.name() && caller.role() != v1::ROLE_PARTNER;
     if (!own && !IsSecretariat(caller)) {
       return absl::PermissionDeniedError(
           "member.name: you may update only your own profile");
@@ -437,9 +438,8 @@ absl::StatusOr<v1::Principal> MembersService::AuthenticateSecretariat(
 }
 
 absl::Status MembersService::RunTransition(
-    const v1::Principal& caller, absl::string_view name,
-    Transition transition, const std::function<void(v1::Event&)>& describe,
-    v1::Member* response) {
+    const v1::Principal& caller, absl::string_view name, Transition transition,
+    const std::function<void(v1::Event&)>& describe, v1::Member* response) {
   CDC_ASSIGN_OR_RETURN(std::string id,
                        ParseResourceId("name", name, "members"));
   v1::Event event = NewEvent(caller.member());
@@ -453,8 +453,8 @@ absl::Status MembersService::RunTransition(
       from.push_back(v1::Member::State_Name(state));
     }
     return absl::FailedPreconditionError(absl::StrCat(
-        name, " is ", record.status().message(), "; this needs a member who is ",
-        absl::StrJoin(from, " or ")));
+        name, " is ", record.status().message(),
+        "; this needs a member who is ", absl::StrJoin(from, " or ")));
   }
   CDC_RETURN_IF_ERROR(record.status());
   *response = record->member;
@@ -471,8 +471,8 @@ grpc::Status MembersService::ApproveMember(
                               ? v1::ROLE_MEMBER
                               : request->role();
     CDC_RETURN_IF_ERROR(CheckRole("role", role));
-    Transition transition{{v1::Member::PENDING}, v1::Member::ACTIVE, role, "",
-                          false};
+    Transition transition{
+        {v1::Member::PENDING}, v1::Member::ACTIVE, role, "", false};
     return RunTransition(
         caller, request->name(), transition,
         [&](v1::Event& event) {
@@ -491,8 +491,11 @@ grpc::Status MembersService::RejectMember(
                          AuthenticateSecretariat(*context));
     CDC_RETURN_IF_ERROR(CheckText("reason", request->reason(), 1, kMaxReason,
                                   TextKind::kMultiLine));
-    Transition transition{{v1::Member::PENDING}, v1::Member::REJECTED,
-                          v1::ROLE_UNSPECIFIED, request->reason(), false};
+    Transition transition{{v1::Member::PENDING},
+                          v1::Member::REJECTED,
+                          v1::ROLE_UNSPECIFIED,
+                          request->reason(),
+                          false};
     return RunTransition(
         caller, request->name(), transition,
         [&](v1::Event& event) {
@@ -514,8 +517,11 @@ grpc::Status MembersService::SuspendMember(
       return absl::FailedPreconditionError(
           "name: the secretariat cannot suspend its own account");
     }
-    Transition transition{{v1::Member::ACTIVE}, v1::Member::SUSPENDED,
-                          v1::ROLE_UNSPECIFIED, request->reason(), true};
+    Transition transition{{v1::Member::ACTIVE},
+                          v1::Member::SUSPENDED,
+                          v1::ROLE_UNSPECIFIED,
+                          request->reason(),
+                          true};
     return RunTransition(
         caller, request->name(), transition,
         [&](v1::Event& event) {
@@ -531,8 +537,11 @@ grpc::Status MembersService::ReinstateMember(
   return Handle("ReinstateMember", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateSecretariat(*context));
-    Transition transition{{v1::Member::SUSPENDED}, v1::Member::ACTIVE,
-                          v1::ROLE_UNSPECIFIED, "", false};
+    Transition transition{{v1::Member::SUSPENDED},
+                          v1::Member::ACTIVE,
+                          v1::ROLE_UNSPECIFIED,
+                          "",
+                          false};
     return RunTransition(
         caller, request->name(), transition,
         [&](v1::Event& event) {
@@ -553,8 +562,8 @@ grpc::Status MembersService::SetMemberRole(
       return absl::FailedPreconditionError(
           "name: the secretariat cannot change its own role");
     }
-    Transition transition{{v1::Member::ACTIVE}, v1::Member::ACTIVE,
-                          request->role(), "", false};
+    Transition transition{
+        {v1::Member::ACTIVE}, v1::Member::ACTIVE, request->role(), "", false};
     return RunTransition(
         caller, request->name(), transition,
         [&](v1::Event& event) {
@@ -602,12 +611,12 @@ grpc::Status MembersService::SignIn(grpc::ServerContext*,
     if (request->password().empty()) {
       return absl::InvalidArgumentError("password: is required");
     }
-    const absl::Status wrong = absl::UnauthenticatedError(
-        "the email or the password is wrong");
+    const absl::Status wrong =
+        absl::UnauthenticatedError("the email or the password is wrong");
     const std::string email = CanonicalEmail(request->email());
-    absl::StatusOr<MemberRecord> record =
-        CheckEmail("email", email).ok() ? store_->FindByEmail(email)
-                                        : absl::NotFoundError("email");
+    absl::StatusOr<MemberRecord> record = CheckEmail("email", email).ok()
+                                              ? store_->FindByEmail(email)
+                                              : absl::NotFoundError("email");
     if (absl::IsNotFound(record.status())) {
       hasher_.VerifyNothing(request->password());
       return wrong;
@@ -623,9 +632,9 @@ grpc::Status MembersService::SignIn(grpc::ServerContext*,
         return absl::FailedPreconditionError(
             "your application is waiting for the secretariat's approval");
       default:
-        return absl::FailedPreconditionError(absl::StrCat(
-            "your membership is ",
-            v1::Member::State_Name(record->member.state())));
+        return absl::FailedPreconditionError(
+            absl::StrCat("your membership is ",
+                         v1::Member::State_Name(record->member.state())));
     }
     CDC_ASSIGN_OR_RETURN(*response, IssueSession(*record));
     return absl::OkStatus();
@@ -664,8 +673,8 @@ grpc::Status MembersService::CreateApiToken(
     CDC_ASSIGN_OR_RETURN(
         std::string member_id,
         ParseResourceId("member", request->member(), "members"));
-    CDC_RETURN_IF_ERROR(CheckText("display_name", request->display_name(), 1,
-                                  kMaxDisplayName));
+    CDC_RETURN_IF_ERROR(
+        CheckText("display_name", request->display_name(), 1, kMaxDisplayName));
     absl::Duration ttl = options_.default_api_token_ttl;
     if (request->has_ttl()) {
       ttl = absl::Seconds(request->ttl().seconds()) +
@@ -716,9 +725,8 @@ grpc::Status MembersService::ListApiTokens(
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
     std::string member_id;
     if (!request->member().empty()) {
-      CDC_ASSIGN_OR_RETURN(member_id, ParseResourceId("member",
-                                                      request->member(),
-                                                      "members"));
+      CDC_ASSIGN_OR_RETURN(
+          member_id, ParseResourceId("member", request->member(), "members"));
     }
     const std::string filters =
         absl::StrCat(member_id, "|", request->show_revoked());
@@ -727,10 +735,10 @@ grpc::Status MembersService::ListApiTokens(
       CDC_ASSIGN_OR_RETURN(position,
                            DecodePageToken(request->page_token(), filters));
     }
-    CDC_ASSIGN_OR_RETURN(Page<TokenRecord> page,
-                         store_->ListApiTokens(member_id,
-                                               request->show_revoked(),
-                                               position, page_size));
+    CDC_ASSIGN_OR_RETURN(
+        Page<TokenRecord> page,
+        store_->ListApiTokens(member_id, request->show_revoked(), position,
+                              page_size));
     for (const TokenRecord& token : page.items) {
       *response->add_api_tokens() = ToApiToken(token);
     }
@@ -748,8 +756,7 @@ grpc::Status MembersService::RevokeApiToken(
   return Handle("RevokeApiToken", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateSecretariat(*context));
-    CDC_ASSIGN_OR_RETURN(std::string token_id,
-                         ParseTokenName(request->name()));
+    CDC_ASSIGN_OR_RETURN(std::string token_id, ParseTokenName(request->name()));
     v1::Event event = NewEvent(caller.member());
     event.mutable_api_token_revoked()->set_token(request->name());
     event.mutable_api_token_revoked()->set_member(

@@ -18,7 +18,7 @@
 namespace cdc::members {
 
 struct MembersServiceOptions {
-  absl::Duration session_ttl = absl::Hours(24 * 7);        // sign-in tokens
+  absl::Duration session_ttl = absl::Hours(24 * 7);  // sign-in tokens
   absl::Duration default_api_token_ttl = absl::Hours(24 * 90);
   absl::Duration max_api_token_ttl = absl::Hours(24 * 366);
   PasswordHashOptions password;

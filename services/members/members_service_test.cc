@@ -17,6 +17,7 @@
 #include "services/common/redis_test_server.h"
 #include "services/common/server.h"
 #include "services/common/status_matchers.h"
+#include "services/members/members_test_support.h"
 
 namespace cdc::members {
 namespace {
@@ -29,45 +30,8 @@ using Code = absl::StatusCode;
 
 constexpr char kGoodPassword[] = "correct horse battery staple";
 
-class MembersServiceTest : public cdc::testing::RedisTest {
+class MembersServiceTest : public testing::MembersServerTest {
  protected:
-  void SetUp() override {
-    RedisTest::SetUp();
-    store_ = std::make_unique<MembersStore>(&redis(), MembersStore::Options{});
-    MembersServiceOptions options;
-    // The cheapest argon2id: these tests are about behaviour, not cost.
-    options.password.memory_kib = 64;
-    options.password.iterations = 1;
-    service_ = std::make_unique<MembersService>(store_.get(), clock_, options);
-    host_ = std::make_unique<ServiceHost>(
-        ServerOptions{.listen_address = "127.0.0.1:0",
-                      .health_interval = absl::Milliseconds(50)},
-        &redis());
-    host_->AddService(service_.get(),
-                      v1::MembersService::service_full_name());
-    ASSERT_THAT(host_->Start(), IsOk());
-    stub_ = v1::MembersService::NewStub(grpc::CreateChannel(
-        host_->address(), grpc::InsecureChannelCredentials()));
-
-    BootstrapRequest bootstrap;
-    bootstrap.email = "secretariat@unstats.example.org";
-    auto session = service_->BootstrapSecretariat(bootstrap);
-    ASSERT_THAT(session, IsOk());
-    secretariat_token_ = session->token();
-    secretariat_ = session->member().name();
-  }
-
-  void TearDown() override { host_->Shutdown(); }
-
-  // A client context carrying `token` (none when empty).
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    if (!token.empty()) {
-      context->AddMetadata("authorization", "Bearer " + token);
-    }
-    return context;
-  }
-
   static v1::ApplyForMembershipRequest Application(const std::string& email,
                                                    const std::string& name) {
     v1::ApplyForMembershipRequest request;
@@ -130,8 +94,8 @@ class MembersServiceTest : public cdc::testing::RedisTest {
 
   absl::StatusOr<v1::Principal> WhoAmI(const std::string& token) {
     v1::Principal principal;
-    grpc::Status status =
-        stub_->Authenticate(As(token).get(), v1::AuthenticateRequest(), &principal);
+    grpc::Status status = stub_->Authenticate(
+        As(token).get(), v1::AuthenticateRequest(), &principal);
     if (!status.ok()) return FromGrpcStatus(status);
     return principal;
   }
@@ -139,7 +103,8 @@ class MembersServiceTest : public cdc::testing::RedisTest {
   absl::StatusOr<v1::ListMembersResponse> List(
       const v1::ListMembersRequest& request, const std::string& token) {
     v1::ListMembersResponse response;
-    grpc::Status status = stub_->ListMembers(As(token).get(), request, &response);
+    grpc::Status status =
+        stub_->ListMembers(As(token).get(), request, &response);
     if (!status.ok()) return FromGrpcStatus(status);
     return response;
   }
@@ -154,14 +119,6 @@ class MembersServiceTest : public cdc::testing::RedisTest {
     }
     return total;
   }
-
-  FakeClock clock_;
-  std::unique_ptr<MembersStore> store_;
-  std::unique_ptr<MembersService> service_;
-  std::unique_ptr<ServiceHost> host_;
-  std::unique_ptr<v1::MembersService::Stub> stub_;
-  std::string secretariat_token_;
-  std::string secretariat_;
 };
 
 TEST_F(MembersServiceTest, ApplyCreatesAPendingMemberWithoutARole) {
@@ -191,8 +148,7 @@ TEST_F(MembersServiceTest, ApplyRefusesEachInvalidFieldByNameAndWritesNothing) {
       {"email with two @",
        [](auto& r) { r.mutable_member()->set_email("a@b@example.org"); },
        "member.email"},
-      {"empty name",
-       [](auto& r) { r.mutable_member()->set_display_name(""); },
+      {"empty name", [](auto& r) { r.mutable_member()->set_display_name(""); },
        "member.display_name"},
       {"blank name",
        [](auto& r) { r.mutable_member()->set_display_name("   "); },
@@ -229,8 +185,7 @@ TEST_F(MembersServiceTest, ApplyRefusesEachInvalidFieldByNameAndWritesNothing) {
       {"alpha-2 country",
        [](auto& r) { r.mutable_member()->set_country("KE"); },
        "member.country"},
-      {"no languages",
-       [](auto& r) { r.mutable_member()->clear_languages(); },
+      {"no languages", [](auto& r) { r.mutable_member()->clear_languages(); },
        "member.languages"},
       {"malformed language",
        [](auto& r) { r.mutable_member()->add_languages("english!"); },
@@ -243,8 +198,7 @@ TEST_F(MembersServiceTest, ApplyRefusesEachInvalidFieldByNameAndWritesNothing) {
          r.mutable_member()->set_biography(std::string(2001, 'b'));
        },
        "member.biography"},
-      {"short password", [](auto& r) { r.set_password("short"); },
-       "password"},
+      {"short password", [](auto& r) { r.set_password("short"); }, "password"},
       {"common password", [](auto& r) { r.set_password("password1234"); },
        "password"},
       {"repetitive password",
@@ -252,8 +206,7 @@ TEST_F(MembersServiceTest, ApplyRefusesEachInvalidFieldByNameAndWritesNothing) {
       {"password containing the email",
        [](auto& r) { r.set_password("xx-amina-2026-xx"); }, "password"},
       {"oversize request id",
-       [](auto& r) { r.set_request_id(std::string(65, 'r')); },
-       "request_id"},
+       [](auto& r) { r.set_request_id(std::string(65, 'r')); }, "request_id"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
@@ -392,53 +345,102 @@ TEST_F(MembersServiceTest, SignOutEndsTheSessionOnly) {
   EXPECT_THAT(WhoAmI(second), IsOk());
 }
 
-TEST_F(MembersServiceTest, MembersCannotCallSecretariatMethods) {
-  const std::string member = NewMember("amina@example.org").token();
+// Every secretariat method, called by each other role: PERMISSION_DENIED;
+// called without a valid token: UNAUTHENTICATED. Nothing changes.
+TEST_F(MembersServiceTest, OnlyTheSecretariatCallsSecretariatMethods) {
+  const v1::SignInResponse member = NewMember("amina@example.org");
+  const std::string observer =
+      NewMember("obs@example.org", "Obs", v1::ROLE_OBSERVER).token();
+  v1::CreateApiTokenRequest create;
+  create.set_member(member.member().name());
+  create.set_display_name("portal");
+  v1::CreateApiTokenResponse partner;
+  ASSERT_TRUE(
+      stub_->CreateApiToken(As(secretariat_token_).get(), create, &partner)
+          .ok());
   auto applicant = Apply(Application("bo@example.org", "Bo"));
   ASSERT_THAT(applicant, IsOk());
-  EXPECT_THAT(Approve(applicant->name(), v1::ROLE_MEMBER, member),
-              StatusIs(Code::kPermissionDenied, HasSubstr("SECRETARIAT")));
+  const int64_t events = EventCount();
 
-  v1::Member out;
-  v1::RejectMemberRequest reject;
-  reject.set_name(applicant->name());
-  reject.set_reason("no");
-  EXPECT_EQ(stub_->RejectMember(As(member).get(), reject, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  v1::SuspendMemberRequest suspend;
-  suspend.set_name(secretariat_);
-  suspend.set_reason("coup");
-  EXPECT_EQ(stub_->SuspendMember(As(member).get(), suspend, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  v1::SetMemberRoleRequest promote;
-  promote.set_name(applicant->name());
-  promote.set_role(v1::ROLE_SECRETARIAT);
-  EXPECT_EQ(stub_->SetMemberRole(As(member).get(), promote, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  v1::ReinstateMemberRequest reinstate;
-  reinstate.set_name(applicant->name());
-  EXPECT_EQ(
-      stub_->ReinstateMember(As(member).get(), reinstate, &out).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
-  v1::CreateApiTokenRequest create;
-  create.set_member(applicant->name());
-  create.set_display_name("x");
-  v1::CreateApiTokenResponse created;
-  EXPECT_EQ(
-      stub_->CreateApiToken(As(member).get(), create, &created).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
-  v1::ListApiTokensResponse tokens;
-  EXPECT_EQ(stub_->ListApiTokens(As(member).get(), {}, &tokens).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  v1::RevokeApiTokenRequest revoke;
-  revoke.set_name("tokens/0123456789abcdef01234567");
-  v1::ApiToken revoked;
-  EXPECT_EQ(stub_->RevokeApiToken(As(member).get(), revoke, &revoked)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  // Anonymous callers are not even identified.
-  EXPECT_THAT(Approve(applicant->name(), v1::ROLE_MEMBER, "x"),
-              StatusIs(Code::kUnauthenticated));
+  using Call = std::function<grpc::Status(grpc::ClientContext*)>;
+  const std::vector<std::pair<std::string, Call>> calls = {
+      {"ApproveMember",
+       [&](grpc::ClientContext* c) {
+         v1::ApproveMemberRequest r;
+         r.set_name(applicant->name());
+         v1::Member out;
+         return stub_->ApproveMember(c, r, &out);
+       }},
+      {"RejectMember",
+       [&](grpc::ClientContext* c) {
+         v1::RejectMemberRequest r;
+         r.set_name(applicant->name());
+         r.set_reason("no");
+         v1::Member out;
+         return stub_->RejectMember(c, r, &out);
+       }},
+      {"SuspendMember",
+       [&](grpc::ClientContext* c) {
+         v1::SuspendMemberRequest r;
+         r.set_name(secretariat_);
+         r.set_reason("coup");
+         v1::Member out;
+         return stub_->SuspendMember(c, r, &out);
+       }},
+      {"ReinstateMember",
+       [&](grpc::ClientContext* c) {
+         v1::ReinstateMemberRequest r;
+         r.set_name(applicant->name());
+         v1::Member out;
+         return stub_->ReinstateMember(c, r, &out);
+       }},
+      {"SetMemberRole",
+       [&](grpc::ClientContext* c) {
+         v1::SetMemberRoleRequest r;
+         r.set_name(member.member().name());
+         r.set_role(v1::ROLE_SECRETARIAT);
+         v1::Member out;
+         return stub_->SetMemberRole(c, r, &out);
+       }},
+      {"CreateApiToken",
+       [&](grpc::ClientContext* c) {
+         v1::CreateApiTokenResponse out;
+         return stub_->CreateApiToken(c, create, &out);
+       }},
+      {"ListApiTokens",
+       [&](grpc::ClientContext* c) {
+         v1::ListApiTokensResponse out;
+         return stub_->ListApiTokens(c, {}, &out);
+       }},
+      {"RevokeApiToken",
+       [&](grpc::ClientContext* c) {
+         v1::RevokeApiTokenRequest r;
+         r.set_name(partner.api_token().name());
+         v1::ApiToken out;
+         return stub_->RevokeApiToken(c, r, &out);
+       }},
+  };
+  const std::vector<std::pair<std::string, std::string>> callers = {
+      {"member", member.token()},
+      {"observer", observer},
+      {"partner", partner.secret()},
+  };
+  for (const auto& [method, call] : calls) {
+    for (const auto& [who, token] : callers) {
+      grpc::Status status = call(As(token).get());
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << method << " by " << who << ": " << status.error_message();
+      EXPECT_THAT(status.error_message(), HasSubstr("SECRETARIAT"));
+    }
+    EXPECT_EQ(call(As("").get()).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << method;
+    EXPECT_EQ(call(As("cdc_garbage").get()).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << method;
+  }
+  EXPECT_EQ(EventCount(), events);
+  EXPECT_THAT(WhoAmI(partner.secret()), IsOk());  // nothing was revoked
 }
 
 TEST_F(MembersServiceTest, StateTransitionsFollowTheLifecycle) {
@@ -453,16 +455,15 @@ TEST_F(MembersServiceTest, StateTransitionsFollowTheLifecycle) {
   v1::RejectMemberRequest reject;
   reject.set_name(member->name());
   reject.set_reason("late");
-  EXPECT_EQ(
-      stub_->RejectMember(As(secretariat_token_).get(), reject, &out)
-          .error_code(),
-      grpc::StatusCode::FAILED_PRECONDITION);
-  v1::ReinstateMemberRequest reinstate;
-  reinstate.set_name(member->name());
-  EXPECT_EQ(stub_->ReinstateMember(As(secretariat_token_).get(), reinstate,
-                                   &out)
+  EXPECT_EQ(stub_->RejectMember(As(secretariat_token_).get(), reject, &out)
                 .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+  v1::ReinstateMemberRequest reinstate;
+  reinstate.set_name(member->name());
+  EXPECT_EQ(
+      stub_->ReinstateMember(As(secretariat_token_).get(), reinstate, &out)
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(Approve("members/0000000000000000"),
               StatusIs(Code::kNotFound, HasSubstr("members/0000000000000000")));
   EXPECT_THAT(Approve("people/1"),
@@ -513,9 +514,9 @@ TEST_F(MembersServiceTest, SuspensionRevokesEveryTokenAndReinstatementNone) {
 
   v1::ReinstateMemberRequest reinstate;
   reinstate.set_name(session.member().name());
-  ASSERT_TRUE(stub_->ReinstateMember(As(secretariat_token_).get(), reinstate,
-                                     &out)
-                  .ok());
+  ASSERT_TRUE(
+      stub_->ReinstateMember(As(secretariat_token_).get(), reinstate, &out)
+          .ok());
   EXPECT_EQ(out.state(), v1::Member::ACTIVE);
   // Old tokens stay void; a new sign-in works.
   EXPECT_THAT(WhoAmI(session.token()), StatusIs(Code::kUnauthenticated));
@@ -566,8 +567,7 @@ TEST_F(MembersServiceTest, EmailIsShownOnlyToTheMemberAndTheSecretariat) {
   EXPECT_EQ(seen.email(), "");
   ASSERT_TRUE(stub_->GetMember(As(amina.token()).get(), get, &seen).ok());
   EXPECT_EQ(seen.email(), "amina@example.org");
-  ASSERT_TRUE(
-      stub_->GetMember(As(secretariat_token_).get(), get, &seen).ok());
+  ASSERT_TRUE(stub_->GetMember(As(secretariat_token_).get(), get, &seen).ok());
   EXPECT_EQ(seen.email(), "amina@example.org");
 }
 
@@ -594,7 +594,8 @@ TEST_F(MembersServiceTest, DirectoryPagesThroughEveryShardInNameOrder) {
   std::set<std::string> expected = {"Secretariat", "Viewer"};
   for (int i = 0; i < 40; ++i) {
     const std::string name = absl::StrCat("Member ", 100 + i);
-    auto member = Apply(Application(absl::StrCat("m", i, "@example.org"), name));
+    auto member =
+        Apply(Application(absl::StrCat("m", i, "@example.org"), name));
     ASSERT_THAT(member, IsOk());
     if (i % 4 != 0) {  // a quarter stay pending and must not be listed
       ASSERT_THAT(Approve(member->name()), IsOk());
@@ -609,15 +610,15 @@ TEST_F(MembersServiceTest, DirectoryPagesThroughEveryShardInNameOrder) {
     auto page = List(request, viewer);
     ASSERT_THAT(page, IsOk());
     EXPECT_LE(page->members_size(), 7);
-    for (const v1::Member& m : page->members()) seen.push_back(m.display_name());
+    for (const v1::Member& m : page->members())
+      seen.push_back(m.display_name());
     request.set_page_token(page->next_page_token());
     ASSERT_LT(++pages, 20);
   } while (!request.page_token().empty());
-  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end(),
-                             [](const std::string& a, const std::string& b) {
-                               return absl::AsciiStrToLower(a) <
-                                      absl::AsciiStrToLower(b);
-                             }));
+  EXPECT_TRUE(std::is_sorted(
+      seen.begin(), seen.end(), [](const std::string& a, const std::string& b) {
+        return absl::AsciiStrToLower(a) < absl::AsciiStrToLower(b);
+      }));
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), expected);
   EXPECT_EQ(seen.size(), expected.size());  // no repeats
 }
@@ -724,8 +725,9 @@ TEST_F(MembersServiceTest, UpdateRefusesOthersProfilesAndUnknownPaths) {
   update.mutable_member()->set_display_name("Hacked");
   update.mutable_update_mask()->add_paths("display_name");
   v1::Member out;
-  EXPECT_EQ(stub_->UpdateMember(As(bo.token()).get(), update, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->UpdateMember(As(bo.token()).get(), update, &out).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   update.mutable_update_mask()->clear_paths();
   EXPECT_EQ(
@@ -761,16 +763,14 @@ TEST_F(MembersServiceTest, ChangePasswordRevokesOldSessionsAndIssuesANewOne) {
   change.set_current_password("wrong wrong wrong");
   change.set_new_password("a brand new passphrase");
   v1::SignInResponse fresh;
-  EXPECT_EQ(
-      stub_->ChangePassword(As(amina.token()).get(), change, &fresh)
-          .error_code(),
-      grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->ChangePassword(As(amina.token()).get(), change, &fresh)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
   change.set_current_password(kGoodPassword);
   change.set_new_password("short");
-  EXPECT_EQ(
-      stub_->ChangePassword(As(amina.token()).get(), change, &fresh)
-          .error_code(),
-      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stub_->ChangePassword(As(amina.token()).get(), change, &fresh)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   change.set_new_password("a brand new passphrase");
   ASSERT_TRUE(
       stub_->ChangePassword(As(amina.token()).get(), change, &fresh).ok());
@@ -838,10 +838,10 @@ TEST_F(MembersServiceTest, ApiTokensExpireAndRespectTheirLimits) {
   EXPECT_EQ(too_short.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(too_short.error_message(), HasSubstr("ttl"));
   create.mutable_ttl()->set_seconds(400LL * 24 * 3600);
-  EXPECT_EQ(stub_->CreateApiToken(As(secretariat_token_).get(), create,
-                                  &created)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->CreateApiToken(As(secretariat_token_).get(), create, &created)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   create.mutable_ttl()->set_seconds(2 * 3600);
   ASSERT_TRUE(
       stub_->CreateApiToken(As(secretariat_token_).get(), create, &created)
@@ -854,15 +854,72 @@ TEST_F(MembersServiceTest, ApiTokensExpireAndRespectTheirLimits) {
   // Only for active members.
   auto pending = Apply(Application("pending@example.org", "Pending"));
   create.set_member(pending->name());
-  EXPECT_EQ(stub_->CreateApiToken(As(secretariat_token_).get(), create,
-                                  &created)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      stub_->CreateApiToken(As(secretariat_token_).get(), create, &created)
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   create.set_member("members/0000000000000000");
-  EXPECT_EQ(stub_->CreateApiToken(As(secretariat_token_).get(), create,
-                                  &created)
+  EXPECT_EQ(
+      stub_->CreateApiToken(As(secretariat_token_).get(), create, &created)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(MembersServiceTest, ApiTokenListPagesFiltersAndRefusesUnknownNames) {
+  const v1::SignInResponse a = NewMember("a@example.org", "Org A");
+  const v1::SignInResponse b = NewMember("b@example.org", "Org B");
+  std::set<std::string> issued_for_a;
+  for (int i = 0; i < 5; ++i) {
+    for (const auto* org : {&a, &b}) {
+      v1::CreateApiTokenRequest create;
+      create.set_member(org->member().name());
+      create.set_display_name(absl::StrCat("system ", i));
+      v1::CreateApiTokenResponse created;
+      ASSERT_TRUE(
+          stub_->CreateApiToken(As(secretariat_token_).get(), create, &created)
+              .ok());
+      if (org == &a) issued_for_a.insert(created.api_token().name());
+      clock_.Advance(absl::Seconds(1));  // distinct creation times
+    }
+  }
+  v1::ListApiTokensRequest list;
+  list.set_member(a.member().name());
+  list.set_page_size(2);
+  std::vector<std::string> seen;
+  std::vector<int64_t> created_at;
+  do {
+    v1::ListApiTokensResponse page;
+    ASSERT_TRUE(
+        stub_->ListApiTokens(As(secretariat_token_).get(), list, &page).ok());
+    for (const v1::ApiToken& token : page.api_tokens()) {
+      EXPECT_EQ(token.member(), a.member().name());
+      seen.push_back(token.name());
+      created_at.push_back(token.create_time().seconds());
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), issued_for_a);
+  EXPECT_EQ(seen.size(), issued_for_a.size());
+  EXPECT_TRUE(std::is_sorted(created_at.rbegin(), created_at.rend()))
+      << "newest first";
+
+  v1::RevokeApiTokenRequest revoke;
+  v1::ApiToken out;
+  revoke.set_name("tokens/0123456789abcdef01234567");
+  EXPECT_EQ(stub_->RevokeApiToken(As(secretariat_token_).get(), revoke, &out)
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
+  revoke.set_name("tokens/short");
+  EXPECT_EQ(stub_->RevokeApiToken(As(secretariat_token_).get(), revoke, &out)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // A session token is not an API token, and its existence is not told.
+  const std::string session_id = a.token().substr(4, 24);
+  revoke.set_name(absl::StrCat("tokens/", session_id));
+  EXPECT_EQ(stub_->RevokeApiToken(As(secretariat_token_).get(), revoke, &out)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(WhoAmI(a.token()), IsOk());
 }
 
 TEST_F(MembersServiceTest, BootstrapReissuesForTheSameAccountOnly) {

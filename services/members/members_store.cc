@@ -247,9 +247,9 @@ std::string DirectoryEntry(absl::string_view display_name,
 
 // Newest first in lex order: 13-digit inverted milliseconds.
 std::string ApiTokenEntry(absl::Time create_time, absl::string_view id) {
-  return absl::StrCat(
-      absl::StrFormat("%013d", int64_t{9'999'999'999'999} - ToMillis(create_time)),
-      std::string(1, kEntrySeparator), id);
+  return absl::StrCat(absl::StrFormat("%013d", int64_t{9'999'999'999'999} -
+                                                   ToMillis(create_time)),
+                      std::string(1, kEntrySeparator), id);
 }
 
 absl::StatusOr<Fields> ToFields(const RedisReply& reply) {
@@ -286,7 +286,8 @@ MemberRecord ToMemberRecord(const Fields& fields) {
       static_cast<v1::OrganisationType>(IntField(fields, "organisation_type")));
   m.set_country(StringField(fields, "country"));
   const std::string languages = StringField(fields, "languages");
-  for (absl::string_view tag : absl::StrSplit(languages, ',', absl::SkipEmpty())) {
+  for (absl::string_view tag :
+       absl::StrSplit(languages, ',', absl::SkipEmpty())) {
     m.add_languages(std::string(tag));
   }
   m.set_biography(StringField(fields, "biography"));
@@ -312,8 +313,9 @@ TokenRecord ToTokenRecord(absl::string_view token_id, const Fields& fields) {
   TokenRecord token;
   token.token_id = std::string(token_id);
   token.member_id = StringField(fields, "member_id");
-  token.kind = StringField(fields, "kind") == "api" ? TokenRecord::Kind::kApi
-                                                   : TokenRecord::Kind::kSession;
+  token.kind = StringField(fields, "kind") == "api"
+                   ? TokenRecord::Kind::kApi
+                   : TokenRecord::Kind::kSession;
   token.secret_sha256 = StringField(fields, "sha256");
   token.create_time = absl::FromUnixMillis(IntField(fields, "create_ms"));
   token.expire_time = absl::FromUnixMillis(IntField(fields, "expire_ms"));
@@ -338,7 +340,8 @@ void AppendProfileFields(const v1::Member& m,
   };
   add("display_name", m.display_name());
   add("organisation", m.organisation());
-  add("organisation_type", absl::StrCat(static_cast<int>(m.organisation_type())));
+  add("organisation_type",
+      absl::StrCat(static_cast<int>(m.organisation_type())));
   add("country", m.country());
   add("languages", absl::StrJoin(m.languages(), ","));
   add("biography", m.biography());
@@ -402,8 +405,8 @@ std::string MembersStore::NewMemberId(absl::string_view canonical_email) {
                       RandomHex(15));
 }
 
-std::vector<std::string> MembersStore::EventArgs(
-    int /*shard*/, const v1::Event& event) const {
+std::vector<std::string> MembersStore::EventArgs(int /*shard*/,
+                                                 const v1::Event& event) const {
   return {absl::StrCat(options_.event_stream_maxlen),
           event.SerializeAsString()};
 }
@@ -422,12 +425,17 @@ absl::StatusOr<MemberRecord> MembersStore::CreateMember(
                absl::StrCat(absl::ToInt64Milliseconds(options_.request_id_ttl)),
                request_id.empty() ? "0" : "1"});
   args.insert(args.end(),
-              {"id", id, "email", member.email(), "state",
-               absl::StrCat(static_cast<int>(member.state())), "role",
-               absl::StrCat(static_cast<int>(member.role())), "state_reason",
-               member.state_reason(), "create_ms", absl::StrCat(now_ms),
-               "update_ms", absl::StrCat(now_ms), "version", "1", "token_gen",
-               "0", "dir", entry, "pw", std::string(password_hash)});
+              {"id",           id,
+               "email",        member.email(),
+               "state",        absl::StrCat(static_cast<int>(member.state())),
+               "role",         absl::StrCat(static_cast<int>(member.role())),
+               "state_reason", member.state_reason(),
+               "create_ms",    absl::StrCat(now_ms),
+               "update_ms",    absl::StrCat(now_ms),
+               "version",      "1",
+               "token_gen",    "0",
+               "dir",          entry,
+               "pw",           std::string(password_hash)});
   AppendProfileFields(member, {}, &args);
   CDC_ASSIGN_OR_RETURN(
       RedisReply reply,
@@ -471,14 +479,14 @@ absl::StatusOr<MemberRecord> MembersStore::UpdateProfile(
   const int shard = ShardOfId(member_id);
   if (shard < 0) return absl::NotFoundError("member");
   std::vector<std::string> args = EventArgs(shard, event);
-  const bool renamed = std::find(paths.begin(), paths.end(), "display_name") !=
-                       paths.end();
-  args.insert(args.end(),
-              {std::string(etag),
-               absl::StrCat(TimeUtil::TimestampToMilliseconds(
-                   values.update_time())),
-               renamed ? DirectoryEntry(values.display_name(), member_id)
-                       : std::string()});
+  const bool renamed =
+      std::find(paths.begin(), paths.end(), "display_name") != paths.end();
+  args.insert(
+      args.end(),
+      {std::string(etag),
+       absl::StrCat(TimeUtil::TimestampToMilliseconds(values.update_time())),
+       renamed ? DirectoryEntry(values.display_name(), member_id)
+               : std::string()});
   AppendProfileFields(values, paths, &args);
   CDC_ASSIGN_OR_RETURN(
       RedisReply reply,
@@ -501,8 +509,7 @@ absl::StatusOr<MemberRecord> MembersStore::ApplyTransition(
   std::vector<std::string> args = EventArgs(shard, event);
   args.insert(
       args.end(),
-      {absl::StrJoin(from, ","),
-       absl::StrCat(static_cast<int>(transition.to)),
+      {absl::StrJoin(from, ","), absl::StrCat(static_cast<int>(transition.to)),
        transition.role == v1::ROLE_UNSPECIFIED
            ? std::string()
            : absl::StrCat(static_cast<int>(transition.role)),
@@ -513,8 +520,7 @@ absl::StatusOr<MemberRecord> MembersStore::ApplyTransition(
                    {MemberKey(shard, member_id), EventStreamKey(shard)}, args);
   if (!reply.ok()) {
     if (reply.status().code() == absl::StatusCode::kFailedPrecondition) {
-      return absl::FailedPreconditionError(
-          StateName(reply.status().message()));
+      return absl::FailedPreconditionError(StateName(reply.status().message()));
     }
     return reply.status();
   }
@@ -568,16 +574,15 @@ absl::Status MembersStore::CreateToken(const TokenRecord& token,
   // API tokens stay listable for 30 days after they expire, for the record.
   const absl::Time key_expiry =
       token.expire_time + (api ? absl::Hours(24 * 30) : absl::ZeroDuration());
-  args.insert(args.end(),
-              {absl::StrCat(ToMillis(key_expiry)),
-               api ? ApiTokenEntry(token.create_time, token.token_id)
-                   : std::string(),
-               "member_id", token.member_id, "kind", api ? "api" : "session",
-               "sha256", token.secret_sha256, "create_ms",
-               absl::StrCat(ToMillis(token.create_time)), "expire_ms",
-               absl::StrCat(ToMillis(token.expire_time)), "revoked", "0",
-               "display_name", token.display_name, "created_by",
-               token.created_by});
+  args.insert(
+      args.end(),
+      {absl::StrCat(ToMillis(key_expiry)),
+       api ? ApiTokenEntry(token.create_time, token.token_id) : std::string(),
+       "member_id", token.member_id, "kind", api ? "api" : "session", "sha256",
+       token.secret_sha256, "create_ms",
+       absl::StrCat(ToMillis(token.create_time)), "expire_ms",
+       absl::StrCat(ToMillis(token.expire_time)), "revoked", "0",
+       "display_name", token.display_name, "created_by", token.created_by});
   absl::Status status =
       redis_
           ->Eval(CreateTokenScript(),
@@ -627,12 +632,11 @@ absl::StatusOr<TokenRecord> MembersStore::RevokeApiToken(
   const int shard = ShardOfId(token_id);
   if (shard < 0) return absl::NotFoundError("token");
   std::vector<std::string> args = EventArgs(shard, event);
-  args.push_back(absl::StrCat(
-      TimeUtil::TimestampToMilliseconds(event.time())));
-  CDC_ASSIGN_OR_RETURN(RedisReply reply,
-                       redis_->Eval(RevokeApiTokenScript(),
-                                    {TokenKey(token_id), EventStreamKey(shard)},
-                                    args));
+  args.push_back(absl::StrCat(TimeUtil::TimestampToMilliseconds(event.time())));
+  CDC_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_->Eval(RevokeApiTokenScript(),
+                   {TokenKey(token_id), EventStreamKey(shard)}, args));
   CDC_ASSIGN_OR_RETURN(Fields fields, ToFields(reply));
   return ToTokenRecord(token_id, fields);
 }

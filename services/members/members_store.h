@@ -26,22 +26,22 @@ namespace cdc::members {
 
 // A member as stored, with what is never shown to anyone.
 struct MemberRecord {
-  v1::Member member;           // name, etag and times filled in
-  std::string password_hash;   // argon2id PHC string; empty: no password
+  v1::Member member;          // name, etag and times filled in
+  std::string password_hash;  // argon2id PHC string; empty: no password
   absl::Time tokens_valid_after = absl::InfinitePast();  // older are void
 };
 
 struct TokenRecord {
   enum class Kind { kSession, kApi };
-  std::string token_id;       // "tokens/<token_id>"
-  std::string member_id;      // whom it acts for
+  std::string token_id;   // "tokens/<token_id>"
+  std::string member_id;  // whom it acts for
   Kind kind = Kind::kSession;
   std::string secret_sha256;  // raw SHA-256 of the secret
   absl::Time create_time;
   absl::Time expire_time;
   bool revoked = false;
-  std::string display_name;   // API tokens: what the partner system is
-  std::string created_by;     // API tokens: "members/<id>" of the issuer
+  std::string display_name;  // API tokens: what the partner system is
+  std::string created_by;    // API tokens: "members/<id>" of the issuer
 };
 
 // What a token lookup finds: the token and, when it still exists, its member.

@@ -21,10 +21,10 @@ constexpr size_t kHashBytes = 32;
 // Passwords long enough to pass the length rule that still top the breach
 // lists. Lower case; compared case-insensitively.
 constexpr std::array<absl::string_view, 16> kCommonPasswords = {
-    "123456789012", "password1234", "passwordpassword", "qwertyuiopas",
-    "111111111111", "000000000000", "iloveyou1234",     "123123123123",
-    "abcdefghijkl", "qwerty123456", "password123!",     "welcome12345",
-    "administrator", "letmein12345", "1q2w3e4r5t6y",    "changeme1234",
+    "123456789012",  "password1234", "passwordpassword", "qwertyuiopas",
+    "111111111111",  "000000000000", "iloveyou1234",     "123123123123",
+    "abcdefghijkl",  "qwerty123456", "password123!",     "welcome12345",
+    "administrator", "letmein12345", "1q2w3e4r5t6y",     "changeme1234",
 };
 
 }  // namespace
@@ -38,10 +38,9 @@ PasswordHasher::PasswordHasher(PasswordHashOptions options)
 absl::StatusOr<std::string> PasswordHasher::Hash(
     absl::string_view password) const {
   const std::string salt = RandomBytes(kSaltBytes);
-  const size_t length =
-      argon2_encodedlen(options_.iterations, options_.memory_kib,
-                        options_.parallelism, kSaltBytes, kHashBytes,
-                        Argon2_id);
+  const size_t length = argon2_encodedlen(
+      options_.iterations, options_.memory_kib, options_.parallelism,
+      kSaltBytes, kHashBytes, Argon2_id);
   std::string encoded(length, '\0');
   const int rc = argon2id_hash_encoded(
       options_.iterations, options_.memory_kib, options_.parallelism,
@@ -87,8 +86,8 @@ absl::Status CheckPasswordStrength(absl::string_view field,
         absl::StrCat(field, ": is one of the most common passwords"));
   }
   if (std::set<char>(password.begin(), password.end()).size() < 5) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": must use at least 5 different characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must use at least 5 different characters"));
   }
   const absl::string_view local = email.substr(0, email.find('@'));
   if (local.size() >= 4 &&

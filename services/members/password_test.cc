@@ -47,17 +47,15 @@ TEST(PasswordStrengthTest, RefusesWeakPasswordsNamingTheField) {
   for (const char* weak :
        {"short", "password1234", "PASSWORD1234", "aaaaaaaaaaaaaaaa",
         "abcdabcdabcdabcd", "my-amina-password"}) {
-    EXPECT_THAT(CheckPasswordStrength("new_password", weak,
-                                      "amina@example.org"),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("new_password")))
+    EXPECT_THAT(
+        CheckPasswordStrength("new_password", weak, "amina@example.org"),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("new_password")))
         << weak;
   }
   EXPECT_THAT(CheckPasswordStrength("password", std::string(129, 'x'), "a@b.c"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CheckPasswordStrength("password", "bad\xff utf8 string", "a@b.c"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("UTF-8")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
 }
 
 }  // namespace

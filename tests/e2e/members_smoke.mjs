@@ -275,7 +275,8 @@ for (const [name, body] of steps) {
     console.log(`ok - ${name}`);
     passed++;
   } catch (err) {
-    console.log(`not ok - ${name}: ${err.message}`);
+    // (The reflection client wraps gRPC errors: drop its "Error: " prefix.)
+    console.log(`not ok - ${name}: ${err.message.replace(/^Error: /, '')}`);
     failed++;
   }
 }
