@@ -15,17 +15,14 @@
 #include "absl/strings/str_split.h"
 #include "services/common/crypto.h"
 #include "services/common/keys.h"
+#include "services/common/shard_index.h"
 #include "services/common/status_macros.h"
 
 namespace cdc::members {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-using Fields = absl::flat_hash_map<std::string, std::string>;
-
-// Separates a sort key from the id in index entries; sorts before every
-// printable character, and no stored text may contain it.
-constexpr char kEntrySeparator = '\1';
+using Fields = RecordFields;
 
 // Appends the event to the shard's stream. Every write script starts with
 // this; ARGV[1] is the stream's cap, ARGV[2] the serialized cdc.v1.Event
@@ -169,44 +166,6 @@ return redis.call('HGETALL', KEYS[1])
   return *script;
 }
 
-// Read-only. Walks a lex index from a position and returns up to ARGV[2]
-// entries whose record (key ARGV[3] .. id) has every field = value pair in
-// ARGV[4..], as a flat array {entry, fields, entry, fields, ...}. Records
-// share the index's hash tag, so this stays on one cluster slot.
-const RedisScript& ListIndexScript() {
-  static const RedisScript* const script = new RedisScript(R"lua(
-local out = {}
-local start = ARGV[1]
-local limit = tonumber(ARGV[2])
-local batch = 128
-while #out < 2 * limit do
-  local entries = redis.call('ZRANGEBYLEX', KEYS[1], start, '+',
-                             'LIMIT', 0, batch)
-  for _, entry in ipairs(entries) do
-    start = '(' .. entry
-    local key = ARGV[3] .. string.match(entry, '\1(.*)$')
-    local fields = redis.call('HGETALL', key)
-    if #fields > 0 then
-      local record = {}
-      for i = 1, #fields, 2 do record[fields[i]] = fields[i + 1] end
-      local match = true
-      for i = 4, #ARGV, 2 do
-        if record[ARGV[i]] ~= ARGV[i + 1] then match = false; break end
-      end
-      if match then
-        out[#out + 1] = entry
-        out[#out + 1] = fields
-        if #out >= 2 * limit then break end
-      end
-    end
-  end
-  if #entries < batch then break end
-end
-return out
-)lua");
-  return *script;
-}
-
 std::string MemberKey(int shard, absl::string_view id) {
   return absl::StrCat("members:", ShardTag(shard), ":member:", id);
 }
@@ -241,38 +200,11 @@ int64_t ToMillis(absl::Time t) { return absl::ToUnixMillis(t); }
 
 std::string DirectoryEntry(absl::string_view display_name,
                            absl::string_view id) {
-  return absl::StrCat(absl::AsciiStrToLower(display_name),
-                      std::string(1, kEntrySeparator), id);
+  return IndexEntry(absl::AsciiStrToLower(display_name), id);
 }
 
-// Newest first in lex order: 13-digit inverted milliseconds.
 std::string ApiTokenEntry(absl::Time create_time, absl::string_view id) {
-  return absl::StrCat(absl::StrFormat("%013d", int64_t{9'999'999'999'999} -
-                                                   ToMillis(create_time)),
-                      std::string(1, kEntrySeparator), id);
-}
-
-absl::StatusOr<Fields> ToFields(const RedisReply& reply) {
-  if (reply.type != RedisReply::Type::kArray || reply.elements.size() % 2) {
-    return absl::InternalError("redis: expected field/value pairs");
-  }
-  Fields fields;
-  for (size_t i = 0; i < reply.elements.size(); i += 2) {
-    fields[reply.elements[i].str] = reply.elements[i + 1].str;
-  }
-  return fields;
-}
-
-int64_t IntField(const Fields& fields, const std::string& name) {
-  int64_t value = 0;
-  auto it = fields.find(name);
-  if (it != fields.end()) (void)absl::SimpleAtoi(it->second, &value);
-  return value;
-}
-
-std::string StringField(const Fields& fields, const std::string& name) {
-  auto it = fields.find(name);
-  return it == fields.end() ? std::string() : it->second;
+  return IndexEntry(NewestFirstSortKey(ToMillis(create_time)), id);
 }
 
 MemberRecord ToMemberRecord(const Fields& fields) {
@@ -304,7 +236,7 @@ MemberRecord ToMemberRecord(const Fields& fields) {
 }
 
 absl::StatusOr<MemberRecord> ToMemberRecord(const RedisReply& reply) {
-  CDC_ASSIGN_OR_RETURN(Fields fields, ToFields(reply));
+  CDC_ASSIGN_OR_RETURN(Fields fields, ToRecordFields(reply));
   if (fields.empty()) return absl::NotFoundError("member");
   return ToMemberRecord(fields);
 }
@@ -351,47 +283,6 @@ std::string StateName(absl::string_view number) {
   int value = 0;
   (void)absl::SimpleAtoi(number, &value);
   return v1::Member::State_Name(static_cast<v1::Member::State>(value));
-}
-
-// Runs the list script on every shard in one round trip and merges the
-// shards' answers in entry order.
-template <typename T, typename Convert>
-absl::StatusOr<Page<T>> ListAcrossShards(
-    RedisClient& redis, absl::string_view position, int page_size,
-    const std::function<std::string(int)>& index_key,
-    const std::function<std::string(int)>& record_prefix,
-    const std::vector<std::string>& filter_args, Convert convert) {
-  const std::string start =
-      position.empty() ? std::string("-") : absl::StrCat("(", position);
-  std::vector<RedisClient::ScriptCall> calls;
-  for (int shard = 0; shard < kShardCount; ++shard) {
-    RedisClient::ScriptCall& call = calls.emplace_back();
-    call.keys = {index_key(shard)};
-    call.args = {start, absl::StrCat(page_size + 1), record_prefix(shard)};
-    call.args.insert(call.args.end(), filter_args.begin(), filter_args.end());
-  }
-  CDC_ASSIGN_OR_RETURN(auto replies, redis.EvalMany(ListIndexScript(), calls));
-  std::vector<std::pair<std::string, Fields>> found;
-  for (auto& reply : replies) {
-    if (!reply.ok()) return reply.status();
-    for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-      CDC_ASSIGN_OR_RETURN(Fields fields, ToFields(reply->elements[i + 1]));
-      found.emplace_back(reply->elements[i].str, std::move(fields));
-    }
-  }
-  std::sort(found.begin(), found.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  Page<T> page;
-  const size_t take = std::min(found.size(), static_cast<size_t>(page_size));
-  for (size_t i = 0; i < take; ++i) {
-    page.items.push_back(convert(found[i].first, found[i].second));
-  }
-  if (found.size() > take) page.next_position = found[take - 1].first;
-  return page;
-}
-
-absl::string_view IdOfEntry(absl::string_view entry) {
-  return entry.substr(entry.find(kEntrySeparator) + 1);
 }
 
 }  // namespace
@@ -539,29 +430,29 @@ absl::Status MembersStore::SetPassword(absl::string_view member_id,
 
 absl::StatusOr<Page<MemberRecord>> MembersStore::ListMembers(
     const MemberFilter& filter, absl::string_view position, int page_size) {
-  std::vector<std::string> filter_args;
+  std::vector<std::pair<std::string, std::string>> filters;
   if (filter.organisation_type != v1::ORGANISATION_TYPE_UNSPECIFIED) {
-    filter_args.insert(
-        filter_args.end(),
-        {"organisation_type",
-         absl::StrCat(static_cast<int>(filter.organisation_type))});
+    filters.emplace_back(
+        "organisation_type",
+        absl::StrCat(static_cast<int>(filter.organisation_type)));
   }
-  if (!filter.country.empty()) {
-    filter_args.insert(filter_args.end(), {"country", filter.country});
-  }
+  if (!filter.country.empty()) filters.emplace_back("country", filter.country);
   if (filter.state != v1::Member::STATE_UNSPECIFIED) {
-    filter_args.insert(filter_args.end(),
-                       {"state", absl::StrCat(static_cast<int>(filter.state))});
+    filters.emplace_back("state", absl::StrCat(static_cast<int>(filter.state)));
   }
   if (filter.role != v1::ROLE_UNSPECIFIED) {
-    filter_args.insert(filter_args.end(),
-                       {"role", absl::StrCat(static_cast<int>(filter.role))});
+    filters.emplace_back("role", absl::StrCat(static_cast<int>(filter.role)));
   }
-  return ListAcrossShards<MemberRecord>(
-      *redis_, position, page_size, DirectoryKey, MemberKeyPrefix, filter_args,
-      [](const std::string&, const Fields& fields) {
-        return ToMemberRecord(fields);
-      });
+  CDC_ASSIGN_OR_RETURN(
+      IndexPage found,
+      ListAcrossShards(*redis_, position, page_size, DirectoryKey,
+                       MemberKeyPrefix, filters));
+  Page<MemberRecord> page;
+  for (const IndexedRecord& record : found.records) {
+    page.items.push_back(ToMemberRecord(record.fields));
+  }
+  page.next_position = std::move(found.next_position);
+  return page;
 }
 
 absl::Status MembersStore::CreateToken(const TokenRecord& token,
@@ -606,9 +497,9 @@ absl::StatusOr<TokenLookup> MembersStore::LookupToken(
   for (const auto& reply : replies) {
     if (!reply.ok()) return reply.status();
   }
-  CDC_ASSIGN_OR_RETURN(Fields token_fields, ToFields(*replies[0]));
+  CDC_ASSIGN_OR_RETURN(Fields token_fields, ToRecordFields(*replies[0]));
   if (token_fields.empty()) return absl::NotFoundError("token");
-  CDC_ASSIGN_OR_RETURN(Fields member_fields, ToFields(*replies[1]));
+  CDC_ASSIGN_OR_RETURN(Fields member_fields, ToRecordFields(*replies[1]));
   TokenLookup lookup;
   lookup.token = ToTokenRecord(token_id, token_fields);
   lookup.member_found = !member_fields.empty();
@@ -637,24 +528,27 @@ absl::StatusOr<TokenRecord> MembersStore::RevokeApiToken(
       RedisReply reply,
       redis_->Eval(RevokeApiTokenScript(),
                    {TokenKey(token_id), EventStreamKey(shard)}, args));
-  CDC_ASSIGN_OR_RETURN(Fields fields, ToFields(reply));
+  CDC_ASSIGN_OR_RETURN(Fields fields, ToRecordFields(reply));
   return ToTokenRecord(token_id, fields);
 }
 
 absl::StatusOr<Page<TokenRecord>> MembersStore::ListApiTokens(
     absl::string_view member_id, bool show_revoked, absl::string_view position,
     int page_size) {
-  std::vector<std::string> filter_args;
-  if (!member_id.empty()) {
-    filter_args.insert(filter_args.end(),
-                       {"member_id", std::string(member_id)});
+  std::vector<std::pair<std::string, std::string>> filters;
+  if (!member_id.empty()) filters.emplace_back("member_id", member_id);
+  if (!show_revoked) filters.emplace_back("revoked", "0");
+  CDC_ASSIGN_OR_RETURN(
+      IndexPage found,
+      ListAcrossShards(*redis_, position, page_size, ApiTokenIndexKey,
+                       TokenKeyPrefix, filters));
+  Page<TokenRecord> page;
+  for (const IndexedRecord& record : found.records) {
+    page.items.push_back(
+        ToTokenRecord(IdOfIndexEntry(record.entry), record.fields));
   }
-  if (!show_revoked) filter_args.insert(filter_args.end(), {"revoked", "0"});
-  return ListAcrossShards<TokenRecord>(
-      *redis_, position, page_size, ApiTokenIndexKey, TokenKeyPrefix,
-      filter_args, [](const std::string& entry, const Fields& fields) {
-        return ToTokenRecord(IdOfEntry(entry), fields);
-      });
+  page.next_position = std::move(found.next_position);
+  return page;
 }
 
 }  // namespace cdc::members
