@@ -32,6 +32,8 @@ using Write = ConsultationsStore::Write;
 
 constexpr size_t kMaxTitle = 200;
 constexpr size_t kMaxDescription = 5000;
+constexpr size_t kMaxSectionTitle = 200;
+constexpr size_t kMaxSectionText = 100000;
 constexpr int kMaxAudienceCountries = 250;
 constexpr int kMaxWriteAttempts = 5;
 
@@ -677,6 +679,16 @@ grpc::Status ConsultationsService::ImportDraft(
                          ParseConsultationName("parent", request->parent()));
     CDC_RETURN_IF_ERROR(CheckRequestId("request_id", request->request_id()));
     CDC_ASSIGN_OR_RETURN(ParsedDraft parsed, ParseDraft(request->markdown()));
+    // The parser checks shape and size; stored text follows the same rules
+    // as every other text field (no control characters in titles).
+    for (const ParsedSection& section : parsed.sections) {
+      CDC_RETURN_IF_ERROR(
+          CheckText(absl::StrCat("markdown: line ", section.line, ": title"),
+                    section.title, 1, kMaxSectionTitle));
+      CDC_RETURN_IF_ERROR(CheckText(
+          absl::StrCat("markdown: line ", section.line, ": section text"),
+          section.text, 0, kMaxSectionText, TextKind::kMultiLine));
+    }
     const absl::Time now = impl_->clock_.Now();
     const std::string request_field =
         request->request_id().empty()

@@ -343,6 +343,9 @@ TEST_F(ConsultationsServiceTest,
   EXPECT_THAT(Import("cph", "   \n\n"), StatusIs(Code::kInvalidArgument));
   EXPECT_THAT(Import("cph", "intro\n# A\n"),
               StatusIs(Code::kInvalidArgument, HasSubstr("line 1")));
+  EXPECT_THAT(Import("cph", "# A\ntext\n\n## B\x01 {#b}\n"),
+              StatusIs(Code::kInvalidArgument,
+                       HasSubstr("line 4: title: must not contain control")));
   EXPECT_THAT(Events("cph"), ElementsAre(v1::Event::kConsultationCreated));
 }
 

@@ -158,15 +158,12 @@ std::vector<DiffLine> DiffLines(absl::string_view from, absl::string_view to) {
 
   // Lines as small integers: equal lines, equal ids.
   absl::flat_hash_map<absl::string_view, int> ids;
+  const auto intern = [&ids](absl::string_view line) {
+    return ids.try_emplace(line, static_cast<int>(ids.size())).first->second;
+  };
   std::vector<int> a(n), b(m);
-  for (int i = 0; i < n; ++i) {
-    a[i] =
-        ids.try_emplace(a_lines[i], static_cast<int>(ids.size())).first->second;
-  }
-  for (int j = 0; j < m; ++j) {
-    b[j] =
-        ids.try_emplace(b_lines[j], static_cast<int>(ids.size())).first->second;
-  }
+  for (int i = 0; i < n; ++i) a[i] = intern(a_lines[i]);
+  for (int j = 0; j < m; ++j) b[j] = intern(b_lines[j]);
 
   std::vector<Match> matches;
   int prefix = 0;

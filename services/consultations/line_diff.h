@@ -21,7 +21,9 @@ namespace cdc::consultations {
 // Cost: the common prefix and suffix, and lines that occur in only one of
 // the texts, are settled in linear time; Myers' O(ND) algorithm with linear
 // space runs on the rest, so large texts with few changes are fast whatever
-// their size.
+// their size. The worst case, O((N+M)*D) time, is long texts whose shared
+// lines were reordered wholesale: about 0.15 s for 5,000 shuffled lines,
+// 15 s for 50,000 (the most a 100,000-character section can hold).
 std::vector<cdc::v1::DiffLine> DiffLines(absl::string_view from,
                                          absl::string_view to);
 

@@ -88,7 +88,7 @@ std::optional<Fence> OpeningFence(absl::string_view line) {
       line.substr(length).find('`') != absl::string_view::npos) {
     return std::nullopt;
   }
-  return Fence{marker, length};
+  return Fence{marker, length, 0};
 }
 
 // A closing fence: the same marker, at least as long, nothing but white
@@ -257,36 +257,25 @@ absl::StatusOr<size_t> CodePoints(int line, absl::string_view text) {
 }
 
 // Base letters of U+00C0..U+017F (Latin-1 Supplement letters and Latin
-// Extended-A); "" for the two symbols (× and ÷) among them.
+// Extended-A), one row of 16 per line; "" for the two symbols among them,
+// U+00D7 (multiplication sign) and U+00F7 (division sign).
 constexpr char32_t kFoldFirst = 0xC0;
+// clang-format off
 constexpr std::array<const char*, 0x180 - 0xC0> kFold = {
-    // U+00C0..U+00FF
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",
-    "i",  //
-    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th",
-    "ss",  //
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",
-    "i",  //
-    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th",
-    "y",  //
-    // U+0100..U+017F
-    "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d",
-    "d",  //
-    "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g",
-    "g",  //
-    "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i",
-    "i",  //
-    "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l",
-    "l",  //
-    "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o",
-    "o",  //
-    "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s",
-    "s",  //
-    "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u",
-    "u",  //
-    "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z",
-    "s",  //
+  "a","a","a","a","a","a","ae","c","e","e","e","e","i","i","i","i",    // C0
+  "d","n","o","o","o","o","o","","o","u","u","u","u","y","th","ss",    // D0
+  "a","a","a","a","a","a","ae","c","e","e","e","e","i","i","i","i",    // E0
+  "d","n","o","o","o","o","o","","o","u","u","u","u","y","th","y",     // F0
+  "a","a","a","a","a","a","c","c","c","c","c","c","c","c","d","d",     // 100
+  "d","d","e","e","e","e","e","e","e","e","e","e","g","g","g","g",     // 110
+  "g","g","g","g","h","h","h","h","i","i","i","i","i","i","i","i",     // 120
+  "i","i","ij","ij","j","j","k","k","k","l","l","l","l","l","l","l",   // 130
+  "l","l","l","n","n","n","n","n","n","n","n","n","o","o","o","o",     // 140
+  "o","o","oe","oe","r","r","r","r","r","r","s","s","s","s","s","s",   // 150
+  "s","s","t","t","t","t","t","t","u","u","u","u","u","u","u","u",     // 160
+  "u","u","u","u","w","w","y","y","y","z","z","z","z","z","z","s",     // 170
 };
+// clang-format on
 
 // What a code point contributes to a slug: its lower-case ASCII letters,
 // "" for a combining mark (so that decomposed "e\u0301" folds like "é"), or
@@ -428,7 +417,11 @@ class DraftBuilder final {
     return absl::OkStatus();
   }
 
-  void AddTextLine(absl::string_view line) { text_.push_back(line); }
+  // Lines before the first heading (blank ones: others are refused) belong
+  // to no section.
+  void AddTextLine(absl::string_view line) {
+    if (has_section()) text_.push_back(line);
+  }
 
   void Warn(int line, absl::string_view what) {
     draft_.warnings.push_back(absl::StrCat("line ", line, ": ", what));

@@ -52,7 +52,9 @@ struct DraftLimits {
 // UTF-8, non-blank text before the first heading, a heading with no title, a
 // title or a section's text over its limit, more than max_sections headings,
 // a malformed anchor, and a key (explicit or derived) used twice, in which
-// case both lines are named.
+// case both lines are named. Warnings, in document order: a heading level
+// that jumps by more than one, a setext underline (named by its own line),
+// a code fence never closed.
 absl::StatusOr<ParsedDraft> ParseDraft(absl::string_view markdown,
                                        const DraftLimits& limits = {});
 
