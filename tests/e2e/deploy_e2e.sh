@@ -41,6 +41,19 @@ token=$(grep -A1 '^Secretariat token' "$work/deploy.out" | tail -1 | tr -d ' ')
 CDC_MEMBERS_ADDRESS="127.0.0.1:$((base_port + 1))" CDC_TOKEN="$token" \
   node "$here/members_smoke.mjs"
 
+# The demo consultation was seeded and is open, with its sections.
+show=$(CDC_TOKEN="$token" CDC_MEMBERS_ADDRESS="127.0.0.1:$((base_port + 1))" \
+  CDC_CONSULTATIONS_ADDRESS="127.0.0.1:$((base_port + 2))" \
+  "${CDC_BUILD_DIR:-$root/build}/tools/cdc/cdc" consultation show \
+  copenhagen-framework --sections)
+for expected in "state:" "principles" "participation" "roadmap"; do
+  grep -q "$expected" <<<"$show" || {
+    echo "demo consultation lacks \"$expected\":"; echo "$show"; exit 1; }
+done
+grep -q "open (accepting comments)" <<<"$show" || {
+  echo "the demo round is not open:"; echo "$show"; exit 1; }
+echo "ok - the demo consultation is seeded and open"
+
 kill -INT "$deploy_pid"
 wait "$deploy_pid"
 deploy_pid=

@@ -1,0 +1,182 @@
+#include "tools/cdc/commands.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/flags/commandlineflag.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "tools/cdc/text_output.h"
+
+ABSL_FLAG(std::string, state, "",
+          "consultation list: DRAFT|OPEN|CLOSED|PUBLISHED; member list: "
+          "PENDING|ACTIVE|REJECTED|SUSPENDED");
+ABSL_FLAG(std::string, country, "",
+          "ISO 3166-1 alpha-3 code: member apply, member list");
+ABSL_FLAG(std::string, request_id, "",
+          "makes a create safe to retry: the same id within 24 hours returns "
+          "the first result");
+
+namespace cdc::cli {
+namespace {
+
+absl::Status Help(Cli& cli, const std::vector<std::string>&) {
+  cli.PrintText(HelpText());
+  return absl::OkStatus();
+}
+
+// The "--name" flags named in a usage line.
+std::set<std::string> FlagsIn(absl::string_view usage) {
+  std::set<std::string> names;
+  for (size_t at = usage.find("--"); at != absl::string_view::npos;
+       at = usage.find("--", at)) {
+    at += 2;
+    size_t end = at;
+    while (end < usage.size() &&
+           (absl::ascii_isalnum(static_cast<unsigned char>(usage[end])) ||
+            usage[end] == '_')) {
+      ++end;
+    }
+    names.emplace(usage.substr(at, end - at));
+    at = end;
+  }
+  return names;
+}
+
+bool StartsWithWords(const std::vector<std::string>& args,
+                     const std::vector<absl::string_view>& words) {
+  if (args.size() < words.size() + 1) return false;
+  return std::equal(words.begin(), words.end(), args.begin() + 1);
+}
+
+// The commands whose first word is `group`, by their second words.
+std::string CommandsOfGroup(absl::string_view group) {
+  std::vector<std::string> names;
+  for (const Command& command : Commands()) {
+    std::vector<absl::string_view> words = absl::StrSplit(command.words, ' ');
+    if (words.size() == 2 && words[0] == group) {
+      names.emplace_back(words[1]);
+    }
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+}  // namespace
+
+const std::vector<Command>& Commands() {
+  static const auto* const kCommands = [] {
+    auto* commands = new std::vector<Command>(ConsultationCommands());
+    for (Command& command : MemberCommands()) commands->push_back(command);
+    commands->push_back(
+        {"help", {}, "", "lists the commands and the connection flags", Help});
+    return commands;
+  }();
+  return *kCommands;
+}
+
+std::string Usage(const Command& command) {
+  std::string usage = absl::StrCat("cdc ", command.words);
+  for (absl::string_view operand : command.operands) {
+    absl::StrAppend(&usage, " ", operand);
+  }
+  if (!command.flags.empty()) absl::StrAppend(&usage, " ", command.flags);
+  return usage;
+}
+
+std::string HelpText() {
+  std::string text =
+      "The command-line client of the cdc services.\n"
+      "TIME is RFC 3339 (2026-12-31T23:59:00Z) or relative to now "
+      "(+30d, +12h, +90m).\n"
+      "NAME is consultations/<id> or members/<id>, or just <id>.\n";
+  absl::string_view group;
+  for (const Command& command : Commands()) {
+    // Commands of two words are grouped by the first; the others together.
+    const size_t space = command.words.find(' ');
+    const absl::string_view this_group =
+        space == absl::string_view::npos ? "" : command.words.substr(0, space);
+    if (this_group != group || &command == &Commands().front()) {
+      absl::StrAppend(&text, "\n");
+    }
+    group = this_group;
+    absl::StrAppend(&text, "  ", Usage(command), "\n      ", command.summary,
+                    "\n");
+  }
+  absl::StrAppend(&text,
+                  "\nConnection flags (every flag can also be given as the "
+                  "environment variable CDC_<FLAG>, e.g. CDC_TOKEN):\n");
+  Fields flags;
+  for (const std::string& name : ConnectionFlags()) {
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    flags.Add(absl::StrCat("  --", name),
+              absl::StrCat(flag->Help(), " (default \"", flag->DefaultValue(),
+                           "\")"));
+  }
+  absl::StrAppend(&text, flags.Format());
+  absl::StrAppend(&text,
+                  "\nExit status: 0 done, 1 the call failed (the error is on "
+                  "stderr as \"cdc: CODE: message\"), 2 usage error.\n"
+                  "More in tools/cdc/README.md.\n");
+  return text;
+}
+
+absl::StatusOr<Invocation> Resolve(
+    const std::vector<std::string>& args,
+    const std::vector<std::string>& flags_given) {
+  if (args.size() < 2) {
+    return UsageError("no command given; `cdc help` lists them");
+  }
+  const Command* found = nullptr;
+  size_t found_words = 0;
+  for (const Command& command : Commands()) {
+    const std::vector<absl::string_view> words =
+        absl::StrSplit(command.words, ' ');
+    if (words.size() > found_words && StartsWithWords(args, words)) {
+      found = &command;
+      found_words = words.size();
+    }
+  }
+  if (found == nullptr) {
+    const std::string group_commands = CommandsOfGroup(args[1]);
+    if (group_commands.empty()) {
+      return UsageError(absl::StrCat("unknown command \"", args[1],
+                                     "\"; `cdc help` lists them"));
+    }
+    if (args.size() == 2) {
+      return UsageError(absl::StrCat("`cdc ", args[1],
+                                     "` needs a command: ", group_commands));
+    }
+    return UsageError(absl::StrCat("unknown command \"", args[1], " ", args[2],
+                                   "\"; the ", args[1],
+                                   " commands are: ", group_commands));
+  }
+
+  Invocation invocation{found, {args.begin() + 1 + found_words, args.end()}};
+  if (invocation.operands.size() != found->operands.size()) {
+    return UsageError(
+        absl::StrCat(invocation.operands.size() < found->operands.size()
+                         ? "missing argument"
+                         : "too many arguments",
+                     "\nusage: ", Usage(*found)));
+  }
+
+  std::set<std::string> commands_flags;
+  for (const Command& command : Commands()) {
+    commands_flags.merge(FlagsIn(command.flags));
+  }
+  const std::set<std::string> accepted = FlagsIn(found->flags);
+  for (const std::string& flag : flags_given) {
+    if (commands_flags.contains(flag) && !accepted.contains(flag)) {
+      return UsageError(absl::StrCat("--", flag, " does not apply to `cdc ",
+                                     found->words,
+                                     "`\nusage: ", Usage(*found)));
+    }
+  }
+  return invocation;
+}
+
+}  // namespace cdc::cli
