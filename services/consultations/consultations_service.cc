@@ -353,39 +353,97 @@ class ConsultationsService::Impl {
   };
   using Decide = std::function<absl::StatusOr<Decision>(const RecordFields&)>;
 
+  struct MutateOptions {
+    // "req:<request id>" of a request that may be a retry. When the record
+    // has it, the first attempt made its change and made the caller's etag
+    // stale: the etag is not checked, and `decide` (which answers the
+    // repeat) sees the record as it is.
+    std::string request_field;
+    // For transitions that overwrite the stored state (OpenRound,
+    // PublishRecord): a round whose closes_at has passed by then but which
+    // is still stored OPEN is first written down as closed, with its
+    // RoundClosed event, as the schedule keeper would have; else that close
+    // would never be announced.
+    std::optional<absl::Time> close_ended_round_at;
+  };
+
   // Reads, decides and writes, again from the read when another write came
   // in between. Returns the consultation's fields after the write.
   absl::StatusOr<RecordFields> Mutate(absl::string_view id,
                                       absl::string_view etag,
-                                      const Decide& decide) {
+                                      const Decide& decide,
+                                      const MutateOptions& options = {}) {
+    std::string expected_etag(etag);
     for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
       absl::StatusOr<RecordFields> fields = store_->Get(id);
       if (absl::IsNotFound(fields.status())) {
         return NotFound(ConsultationName(id));
       }
       CDC_RETURN_IF_ERROR(fields.status());
-      if (!etag.empty() && StringField(*fields, "version") != etag) {
+      const bool repeated =
+          !options.request_field.empty() &&
+          !StringField(*fields, options.request_field).empty();
+      if (!repeated && !expected_etag.empty() &&
+          StringField(*fields, "version") != expected_etag) {
         return StaleEtag();
       }
-      CDC_ASSIGN_OR_RETURN(Decision decision, decide(*fields));
-      if (!decision.write.has_value()) return fields;
-      Write& write = *decision.write;
-      write.id = std::string(id);
-      write.expected_version = StringField(*fields, "version");
-      write.etag = std::string(etag);
-      absl::StatusOr<int64_t> version = store_->Apply(write);
+      std::optional<Write> write;
+      bool catching_up = false;
+      if (!repeated && options.close_ended_round_at.has_value()) {
+        write = ClosedByTime(id, *fields, *options.close_ended_round_at);
+        catching_up = write.has_value();
+      }
+      if (!catching_up) {
+        CDC_ASSIGN_OR_RETURN(Decision decision, decide(*fields));
+        if (!decision.write.has_value()) return fields;
+        write = std::move(decision.write);
+      }
+      write->id = std::string(id);
+      write->expected_version = StringField(*fields, "version");
+      write->etag = expected_etag;
+      absl::StatusOr<int64_t> version = store_->Apply(*write);
       if (absl::IsAborted(version.status()) &&
           version.status().message() == kConcurrentChange) {
         continue;
       }
       if (absl::IsAborted(version.status())) return StaleEtag();
       CDC_RETURN_IF_ERROR(version.status());
-      for (auto& [field, value] : write.fields) (*fields)[field] = value;
+      if (catching_up) {
+        // The caller's etag held for the record as it was; the close by
+        // time is what they saw, so the decision follows on its version.
+        if (!expected_etag.empty()) expected_etag = Num(*version);
+        continue;
+      }
+      for (auto& [field, value] : write->fields) (*fields)[field] = value;
       (*fields)["version"] = Num(*version);
       return fields;
     }
     return absl::AbortedError(
         "the consultation kept changing while this call ran; try again");
+  }
+
+  // The write that records the close of a round whose closes_at is not
+  // after `now` and which is still stored OPEN (state CLOSED, with a
+  // RoundClosed event); nullopt for any other record.
+  std::optional<Write> ClosedByTime(absl::string_view id,
+                                    const RecordFields& current,
+                                    absl::Time now) {
+    if (IntField(current, "state") != v1::Consultation::OPEN) {
+      return std::nullopt;
+    }
+    const int round = CurrentRound(current);
+    const RoundRecord record = ReadRound(current, round);
+    if (Millis(now) < record.closes_ms) return std::nullopt;
+    Write write;
+    write.fields = {{"state", Num(v1::Consultation::CLOSED)},
+                    {"update_ms", Num(Millis(now))}};
+    write.event = NewEvent(nullptr, id);
+    auto* closed = write.event.mutable_round_closed();
+    closed->set_consultation(ConsultationName(id));
+    closed->set_round(round);
+    *closed->mutable_close_time() = ToProto(record.closes_ms);
+    closed->set_closed_early(false);
+    return write;
   }
 
   static absl::Status StaleEtag() {
@@ -512,13 +570,20 @@ grpc::Status ConsultationsService::CreateConsultation(
       id = absl::StrCat("c-", RandomHex(12));
     }
     const absl::Time now = impl_->clock_.Now();
-    if (!request->request_id().empty()) {
+    // A retry finds the consultation its first attempt made, also when the
+    // two race and the first wins the create.
+    auto made_by_this_request = [&]() -> std::optional<RecordFields> {
+      if (request->request_id().empty()) return std::nullopt;
       absl::StatusOr<RecordFields> prior = impl_->store_->Get(id);
-      if (prior.ok() &&
-          StringField(*prior, "create_request") == request->request_id()) {
-        *response = ToConsultation(*prior, now);
-        return absl::OkStatus();
+      if (!prior.ok() ||
+          StringField(*prior, "create_request") != request->request_id()) {
+        return std::nullopt;
       }
+      return *std::move(prior);
+    };
+    if (std::optional<RecordFields> prior = made_by_this_request()) {
+      *response = ToConsultation(*prior, now);
+      return absl::OkStatus();
     }
     Write write;
     write.id = id;
@@ -543,6 +608,10 @@ grpc::Status ConsultationsService::CreateConsultation(
     write.event.mutable_consultation_created()->set_title(in.title());
     absl::StatusOr<int64_t> version = impl_->store_->Apply(write);
     if (absl::IsAlreadyExists(version.status())) {
+      if (std::optional<RecordFields> prior = made_by_this_request()) {
+        *response = ToConsultation(*prior, now);
+        return absl::OkStatus();
+      }
       return absl::AlreadyExistsError(absl::StrCat(
           "consultation_id: ", ConsultationName(id), " already exists"));
     }
@@ -769,7 +838,10 @@ grpc::Status ConsultationsService::ImportDraft(
               imported->set_removed_count(draft.removed_count());
               built = std::move(draft);
               return Impl::Decision{std::move(write)};
-            }));
+            },
+            {.request_field =
+                 request->validate_only() ? std::string() : request_field,
+             .close_ended_round_at = std::nullopt}));
     if (built.has_value()) {
       *response = *std::move(built);
       return absl::OkStatus();
@@ -954,7 +1026,8 @@ grpc::Status ConsultationsService::OpenRound(
               *opened->mutable_closes_at() = ToProto(closes_ms);
               *opened->mutable_audience() = ReadAudience(current);
               return Impl::Decision{std::move(write)};
-            }));
+            },
+            {.request_field = request_field, .close_ended_round_at = now}));
     *response = ToConsultation(fields, now);
     return absl::OkStatus();
   });
@@ -1083,7 +1156,8 @@ grpc::Status ConsultationsService::PublishRecord(
               published->set_consultation(request->name());
               published->set_round(round);
               return Impl::Decision{std::move(write)};
-            }));
+            },
+            {.request_field = "", .close_ended_round_at = now}));
     *response = ToConsultation(fields, now);
     return absl::OkStatus();
   });
@@ -1270,6 +1344,7 @@ grpc::Status ConsultationsService::CheckParticipation(
 absl::StatusOr<int> ConsultationsService::KeepSchedule() {
   CDC_ASSIGN_OR_RETURN(std::vector<std::string> ids, impl_->store_->AllIds());
   int changes = 0;
+  absl::Status first_failure;
   for (const std::string& id : ids) {
     const absl::Time now = impl_->clock_.Now();
     bool changed = false;
@@ -1284,14 +1359,9 @@ absl::StatusOr<int> ConsultationsService::KeepSchedule() {
           const RoundRecord record = ReadRound(current, round);
           Write write;
           write.event = impl_->NewEvent(nullptr, id);
-          if (Millis(now) >= record.closes_ms) {
-            write.fields = {{"state", Num(v1::Consultation::CLOSED)},
-                            {"update_ms", Num(Millis(now))}};
-            auto* closed = write.event.mutable_round_closed();
-            closed->set_consultation(ConsultationName(id));
-            closed->set_round(round);
-            *closed->mutable_close_time() = ToProto(record.closes_ms);
-            closed->set_closed_early(false);
+          if (std::optional<Write> closed =
+                  impl_->ClosedByTime(id, current, now)) {
+            write = *std::move(closed);
           } else if (Millis(now) >= record.opens_ms &&
                      record.closes_ms - Millis(now) <=
                          absl::ToInt64Milliseconds(
@@ -1308,9 +1378,15 @@ absl::StatusOr<int> ConsultationsService::KeepSchedule() {
           changed = true;
           return Impl::Decision{std::move(write)};
         });
-    if (!result.ok()) return result.status();
+    // One consultation that cannot be written now must not hold up the
+    // others; the first failure is reported after all were tried.
+    if (!result.ok()) {
+      if (first_failure.ok()) first_failure = result.status();
+      continue;
+    }
     if (changed) ++changes;
   }
+  if (!first_failure.ok()) return first_failure;
   return changes;
 }
 

@@ -2,26 +2,22 @@
 // gRPC server on loopback, with an injected clock.
 #include "services/consultations/consultations_service.h"
 
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/grpcpp.h>
-
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/keys.h"
-#include "services/common/remote_authenticator.h"
 #include "services/common/status_matchers.h"
-#include "services/members/members_test_support.h"
+#include "services/consultations/consultations_test_support.h"
 
 namespace cdc::consultations {
 namespace {
 
+using ::cdc::consultations::testing::At;
 using ::cdc::testing::IsOk;
 using ::cdc::testing::StatusIs;
-using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Code = absl::StatusCode;
@@ -54,179 +50,7 @@ Leave no one behind.
 Steps for a country.
 )md";
 
-google::protobuf::Timestamp At(absl::Time t) {
-  return TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
-}
-
-class ConsultationsServiceTest : public members::testing::MembersServerTest {
- protected:
-  void SetUp() override {
-    MembersServerTest::SetUp();
-    authenticator_ = std::make_unique<RemoteAuthenticator>(
-        channel_, clock_,
-        RemoteAuthenticator::Options{.cache_ttl = absl::ZeroDuration()});
-    store_c_ = std::make_unique<ConsultationsStore>(
-        &redis(), ConsultationsStore::Options{});
-    service_c_ = std::make_unique<ConsultationsService>(
-        store_c_.get(), authenticator_.get(), channel_, clock_,
-        ConsultationsServiceOptions{});
-    host_c_ = std::make_unique<ServiceHost>(ServerOptions{}, &redis());
-    host_c_->AddService(service_c_.get(),
-                        v1::ConsultationsService::service_full_name());
-    ASSERT_THAT(host_c_->Start(), IsOk());
-    c_ = v1::ConsultationsService::NewStub(grpc::CreateChannel(
-        host_c_->address(), grpc::InsecureChannelCredentials()));
-    member_ = NewMember("amina@example.org", "KEN",
-                        v1::ORGANISATION_TYPE_CIVIL_SOCIETY, v1::ROLE_MEMBER);
-    observer_ = NewMember("obs@example.org", "FRA",
-                          v1::ORGANISATION_TYPE_ACADEMIA, v1::ROLE_OBSERVER);
-  }
-
-  void TearDown() override {
-    host_c_->Shutdown();
-    MembersServerTest::TearDown();
-  }
-
-  // Applies, is approved and signs in; returns the session token.
-  std::string NewMember(const std::string& email, const std::string& country,
-                        v1::OrganisationType type, v1::Role role) {
-    v1::ApplyForMembershipRequest apply;
-    apply.mutable_member()->set_email(email);
-    apply.mutable_member()->set_display_name(email);
-    apply.mutable_member()->set_organisation("Org");
-    apply.mutable_member()->set_organisation_type(type);
-    apply.mutable_member()->set_country(country);
-    apply.mutable_member()->add_languages("en");
-    apply.set_password("correct horse battery staple");
-    v1::Member member;
-    grpc::ClientContext c1;
-    EXPECT_TRUE(stub_->ApplyForMembership(&c1, apply, &member).ok());
-    v1::ApproveMemberRequest approve;
-    approve.set_name(member.name());
-    approve.set_role(role);
-    EXPECT_TRUE(
-        stub_->ApproveMember(As(secretariat_token_).get(), approve, &member)
-            .ok());
-    v1::SignInRequest sign_in;
-    sign_in.set_email(email);
-    sign_in.set_password("correct horse battery staple");
-    v1::SignInResponse session;
-    grpc::ClientContext c2;
-    EXPECT_TRUE(stub_->SignIn(&c2, sign_in, &session).ok());
-    member_names_[session.token()] = member.name();
-    return session.token();
-  }
-
-  // Calls `method` on the consultations stub as `token`.
-  template <typename Request, typename Response, typename Method>
-  absl::StatusOr<Response> Call(Method method, const Request& request,
-                                const std::string& token) {
-    Response response;
-    grpc::Status status =
-        (c_.get()->*method)(As(token).get(), request, &response);
-    if (!status.ok()) return FromGrpcStatus(status);
-    return response;
-  }
-
-  absl::StatusOr<v1::Consultation> Create(const std::string& id,
-                                          const std::string& token = "") {
-    v1::CreateConsultationRequest request;
-    request.set_consultation_id(id);
-    request.mutable_consultation()->set_title("Copenhagen Framework");
-    request.mutable_consultation()->set_description("The draft.");
-    return Call<v1::CreateConsultationRequest, v1::Consultation>(
-        &v1::ConsultationsService::Stub::CreateConsultation, request,
-        token.empty() ? secretariat_token_ : token);
-  }
-
-  absl::StatusOr<v1::DraftVersion> Import(const std::string& id,
-                                          const std::string& markdown,
-                                          bool validate_only = false) {
-    v1::ImportDraftRequest request;
-    request.set_parent(absl::StrCat("consultations/", id));
-    request.set_markdown(markdown);
-    request.set_validate_only(validate_only);
-    return Call<v1::ImportDraftRequest, v1::DraftVersion>(
-        &v1::ConsultationsService::Stub::ImportDraft, request,
-        secretariat_token_);
-  }
-
-  absl::StatusOr<v1::Consultation> Open(const std::string& id,
-                                        absl::Duration opens_in,
-                                        absl::Duration lasts,
-                                        int draft_version = 0) {
-    v1::OpenRoundRequest request;
-    request.set_name(absl::StrCat("consultations/", id));
-    *request.mutable_opens_at() = At(clock_.Now() + opens_in);
-    *request.mutable_closes_at() = At(clock_.Now() + opens_in + lasts);
-    request.set_draft_version(draft_version);
-    return Call<v1::OpenRoundRequest, v1::Consultation>(
-        &v1::ConsultationsService::Stub::OpenRound, request,
-        secretariat_token_);
-  }
-
-  absl::StatusOr<v1::Consultation> Get(const std::string& id,
-                                       const std::string& token) {
-    v1::GetConsultationRequest request;
-    request.set_name(absl::StrCat("consultations/", id));
-    return Call<v1::GetConsultationRequest, v1::Consultation>(
-        &v1::ConsultationsService::Stub::GetConsultation, request, token);
-  }
-
-  template <typename Request, typename Method>
-  absl::StatusOr<v1::Consultation> Transition(Method method,
-                                              const std::string& id,
-                                              const std::string& token = "") {
-    Request request;
-    request.set_name(absl::StrCat("consultations/", id));
-    return Call<Request, v1::Consultation>(
-        method, request, token.empty() ? secretariat_token_ : token);
-  }
-  absl::StatusOr<v1::Consultation> Close(const std::string& id) {
-    return Transition<v1::CloseRoundRequest>(
-        &v1::ConsultationsService::Stub::CloseRound, id);
-  }
-  absl::StatusOr<v1::Consultation> Publish(const std::string& id) {
-    return Transition<v1::PublishRecordRequest>(
-        &v1::ConsultationsService::Stub::PublishRecord, id);
-  }
-
-  absl::StatusOr<v1::CheckParticipationResponse> Check(
-      const std::string& target, const std::string& token,
-      const std::string& member = "") {
-    v1::CheckParticipationRequest request;
-    request.set_target(target);
-    request.set_member(member);
-    request.set_include_section(true);
-    return Call<v1::CheckParticipationRequest, v1::CheckParticipationResponse>(
-        &v1::ConsultationsService::Stub::CheckParticipation, request, token);
-  }
-
-  // The payload kinds of the events in the consultation's shard stream.
-  std::vector<v1::Event::PayloadCase> Events(const std::string& id) {
-    auto entries = redis().Command(
-        {"XRANGE", EventStreamKey(ConsultationsStore::ShardOf(id)), "-", "+"});
-    EXPECT_THAT(entries, IsOk());
-    std::vector<v1::Event::PayloadCase> kinds;
-    for (const RedisReply& entry : entries->elements) {
-      v1::Event event;
-      EXPECT_TRUE(event.ParseFromString(entry.elements[1].elements[1].str));
-      if (event.consultation() == absl::StrCat("consultations/", id)) {
-        kinds.push_back(event.payload_case());
-      }
-    }
-    return kinds;
-  }
-
-  std::unique_ptr<RemoteAuthenticator> authenticator_;
-  std::unique_ptr<ConsultationsStore> store_c_;
-  std::unique_ptr<ConsultationsService> service_c_;
-  std::unique_ptr<ServiceHost> host_c_;
-  std::unique_ptr<v1::ConsultationsService::Stub> c_;
-  std::string member_;
-  std::string observer_;
-  std::map<std::string, std::string> member_names_;  // token -> name
-};
+class ConsultationsServiceTest : public testing::ConsultationsServerTest {};
 
 TEST_F(ConsultationsServiceTest, SecretariatCreatesADraftOnlyItCanSee) {
   auto created = Create("copenhagen");
