@@ -1,0 +1,1197 @@
+#include "services/comments/comments_service.h"
+
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/client_context.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cdc/v1/consultations.grpc.pb.h"
+#include "cdc/v1/members.grpc.pb.h"
+#include "services/comments/anchor.h"
+#include "services/common/crypto.h"
+#include "services/common/handler.h"
+#include "services/common/keys.h"
+#include "services/common/page_token.h"
+#include "services/common/status.h"
+#include "services/common/status_macros.h"
+#include "services/common/validation.h"
+
+namespace cdc::comments {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using Participation = v1::CheckParticipationResponse;
+
+constexpr size_t kMaxBody = 10000;
+constexpr size_t kMaxResponse = 5000;
+constexpr size_t kMaxReason = 1000;
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
+}
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMillis(TimeUtil::TimestampToMilliseconds(t));
+}
+std::string IdOf(absl::string_view name) {
+  return std::string(name.substr(name.rfind('/') + 1));
+}
+
+bool IsSecretariat(const v1::Principal& p) {
+  return p.role() == v1::ROLE_SECRETARIAT;
+}
+
+absl::Status NotFound(absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat(name, " does not exist"));
+}
+
+// What a target's resource name says about it.
+struct Target {
+  v1::Comment::TargetKind kind = v1::Comment::TARGET_KIND_UNSPECIFIED;
+  std::string consultation;  // "consultations/{c}" for sections
+};
+
+absl::StatusOr<Target> ParseTarget(absl::string_view field,
+                                   absl::string_view name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() == 4 && parts[0] == "consultations" &&
+      parts[2] == "sections" && !parts[1].empty() && !parts[3].empty()) {
+    CDC_RETURN_IF_ERROR(
+        ParseResourceId(field, absl::StrCat("c/", parts[1]), "c").status());
+    CDC_RETURN_IF_ERROR(
+        ParseResourceId(field, absl::StrCat("s/", parts[3]), "s").status());
+    return Target{v1::Comment::TARGET_SECTION,
+                  absl::StrCat("consultations/", parts[1])};
+  }
+  if ((parts.size() == 4 && parts[0] == "spaces" && parts[2] == "topics") ||
+      (parts.size() == 2 &&
+       (parts[0] == "conversations" || parts[0] == "resources"))) {
+    return absl::UnimplementedError(absl::StrCat(
+        field, ": comments on ", parts[0],
+        " arrive with cdc-community, which is not built yet"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": must be a section name like consultations/{c}/sections/{key}"));
+}
+
+absl::StatusOr<std::string> ParseCommentName(absl::string_view field,
+                                             absl::string_view name) {
+  CDC_ASSIGN_OR_RETURN(std::string id,
+                       ParseResourceId(field, name, "comments"));
+  if (ShardOfId(id) < 0) return NotFound(name);
+  return id;
+}
+
+// Why the target's owner refused, as the caller should hear it.
+absl::Status Refusal(const Participation& answer) {
+  const std::string why = answer.message().empty()
+                              ? Participation::Reason_Name(answer.reason())
+                              : answer.message();
+  switch (answer.reason()) {
+    case Participation::NOT_IN_AUDIENCE:
+    case Participation::ROLE_MAY_NOT_COMMENT:
+    case Participation::MEMBER_NOT_ACTIVE:
+      return absl::PermissionDeniedError(why);
+    default:
+      return absl::FailedPreconditionError(why);
+  }
+}
+
+v1::CommentRef Ref(const v1::Comment& c) {
+  v1::CommentRef ref;
+  ref.set_comment(c.name());
+  ref.set_target(c.target());
+  ref.set_target_kind(c.target_kind());
+  ref.set_thread(c.thread());
+  ref.set_author(c.author());
+  ref.set_consultation(c.consultation());
+  ref.set_space(c.space());
+  return ref;
+}
+
+// The store's terse errors, in words for the caller.
+absl::Status Explain(const absl::Status& status, absl::string_view name) {
+  if (absl::IsNotFound(status)) return NotFound(name);
+  if (absl::IsFailedPrecondition(status)) {
+    const absl::string_view m = status.message();
+    if (m == "round closed") {
+      return absl::FailedPreconditionError(
+          "the round is closed: comments are no longer taken");
+    }
+    if (m == "own") {
+      return absl::FailedPreconditionError(
+          absl::StrCat(name, " is your own comment"));
+    }
+    if (absl::StartsWith(m, "parent ")) {
+      int state = 0;
+      (void)absl::SimpleAtoi(m.substr(7), &state);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "comment.parent: is ",
+          v1::Comment::State_Name(static_cast<v1::Comment::State>(state)),
+          "; only a VISIBLE comment can be replied to"));
+    }
+    if (absl::StartsWith(m, "state ")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(name, " is ", m.substr(6)));
+    }
+  }
+  if (absl::IsAborted(status)) {
+    return absl::AbortedError(
+        "etag: the comment was changed since you read it; read it again and "
+        "retry");
+  }
+  return status;
+}
+
+}  // namespace
+
+class CommentsService::Impl {
+ public:
+  Impl(CommentsStore* store, Authenticator* authenticator,
+       std::shared_ptr<grpc::Channel> consultations,
+       std::shared_ptr<grpc::Channel> members, const Clock& clock)
+      : store_(store),
+        authenticator_(authenticator),
+        consultations_(v1::ConsultationsService::NewStub(consultations)),
+        members_(v1::MembersService::NewStub(members)),
+        clock_(clock) {}
+
+  // A client context for a call on the caller's behalf: their token, a
+  // deadline.
+  static std::unique_ptr<grpc::ClientContext> Forward(
+      const grpc::ServerContext& context) {
+    auto forward = std::make_unique<grpc::ClientContext>();
+    forward->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    const auto& metadata = context.client_metadata();
+    auto it = metadata.find("authorization");
+    if (it != metadata.end()) {
+      forward->AddMetadata("authorization",
+                           std::string(it->second.data(), it->second.size()));
+    }
+    return forward;
+  }
+
+  absl::StatusOr<v1::Principal> Caller(const grpc::ServerContext& context) {
+    return AuthenticateCall(context, *authenticator_);
+  }
+
+  absl::StatusOr<Participation> Participate(const grpc::ServerContext& context,
+                                            absl::string_view target) {
+    v1::CheckParticipationRequest request;
+    request.set_target(std::string(target));
+    request.set_include_section(true);
+    Participation answer;
+    CDC_RETURN_IF_ERROR(FromGrpcStatus(consultations_->CheckParticipation(
+        Forward(context).get(), request, &answer)));
+    return answer;
+  }
+
+  // Whether the comment's round still takes writes from the caller: its
+  // round must be the open one. Returns the deadline for the script.
+  absl::StatusOr<WriteContext> OpenFor(const grpc::ServerContext& context,
+                                       const v1::Principal& caller,
+                                       const v1::Comment& comment) {
+    CDC_ASSIGN_OR_RETURN(Participation answer,
+                         Participate(context, comment.target()));
+    if (!answer.may_comment()) return Refusal(answer);
+    if (answer.round() != comment.round()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          comment.name(), " belongs to round ", comment.round(),
+          ", which is over"));
+    }
+    return WriteContext{clock_.Now(), FromProto(answer.closes_at()),
+                        caller.member()};
+  }
+
+  // The consultation as the caller may see it, cached for one call.
+  absl::StatusOr<v1::Consultation> Consultation(
+      const grpc::ServerContext& context, const std::string& name,
+      std::map<std::string, absl::StatusOr<v1::Consultation>>* cache) {
+    auto it = cache->find(name);
+    if (it != cache->end()) return it->second;
+    v1::GetConsultationRequest request;
+    request.set_name(name);
+    v1::Consultation consultation;
+    absl::Status status = FromGrpcStatus(consultations_->GetConsultation(
+        Forward(context).get(), request, &consultation));
+    absl::StatusOr<v1::Consultation> result =
+        status.ok() ? absl::StatusOr<v1::Consultation>(consultation)
+                    : absl::StatusOr<v1::Consultation>(status);
+    cache->emplace(name, result);
+    return result;
+  }
+
+  // The comment as `caller` may see it, or nullopt when they may not.
+  std::optional<v1::Comment> Visible(
+      const grpc::ServerContext& context, const v1::Principal& caller,
+      const StoredComment& stored,
+      std::map<std::string, absl::StatusOr<v1::Consultation>>* cache,
+      absl::Status* failure) {
+    const v1::Comment& c = stored.comment;
+    if (!c.consultation().empty()) {
+      absl::StatusOr<v1::Consultation> consultation =
+          Consultation(context, c.consultation(), cache);
+      if (!consultation.ok()) {
+        if (!absl::IsNotFound(consultation.status())) {
+          *failure = consultation.status();
+        }
+        return std::nullopt;
+      }
+      if (caller.role() == v1::ROLE_OBSERVER) {
+        const auto& rounds = consultation->rounds();
+        if (c.round() < 1 || c.round() > rounds.size() ||
+            !rounds[c.round() - 1].has_publish_time()) {
+          return std::nullopt;
+        }
+      }
+    }
+    const bool moderator = IsSecretariat(caller);
+    const bool author = caller.member() == c.author();
+    if (c.state() == v1::Comment::HIDDEN && !moderator && !author) {
+      return std::nullopt;
+    }
+    v1::Comment out = c;
+    out.set_endorsed_by_caller(stored.endorsed_by_caller);
+    out.set_flagged_by_caller(stored.flagged_by_caller);
+    if (!moderator) {
+      out.set_flag_count(0);
+      if (!author) out.clear_moderation_reason();
+      if (c.state() == v1::Comment::WITHDRAWN) {
+        out.clear_body();
+        out.clear_proposed_change();
+        out.clear_anchor();
+      }
+    }
+    return out;
+  }
+
+  // One comment the caller may read; NOT_FOUND otherwise.
+  absl::StatusOr<std::pair<StoredComment, v1::Comment>> Readable(
+      const grpc::ServerContext& context, const v1::Principal& caller,
+      absl::string_view name) {
+    CDC_ASSIGN_OR_RETURN(std::string id, ParseCommentName("name", name));
+    absl::StatusOr<StoredComment> stored = store_->Get(id, caller.member());
+    if (absl::IsNotFound(stored.status())) return NotFound(name);
+    CDC_RETURN_IF_ERROR(stored.status());
+    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    absl::Status failure;
+    std::optional<v1::Comment> visible =
+        Visible(context, caller, *stored, &cache, &failure);
+    CDC_RETURN_IF_ERROR(failure);
+    if (!visible.has_value()) return NotFound(name);
+    return std::make_pair(*std::move(stored), *std::move(visible));
+  }
+
+  v1::Event NewEvent(const v1::Principal& caller, const v1::Comment& c) {
+    v1::Event event;
+    *event.mutable_time() = ToProto(clock_.Now());
+    event.set_actor(caller.member());
+    event.set_consultation(c.consultation());
+    return event;
+  }
+
+  // The answer to a write: the stored comment as the caller sees it.
+  v1::Comment Answer(const v1::Principal& caller, StoredComment stored) {
+    v1::Comment out = std::move(stored.comment);
+    out.set_endorsed_by_caller(stored.endorsed_by_caller);
+    out.set_flagged_by_caller(stored.flagged_by_caller);
+    if (!IsSecretariat(caller)) {
+      out.set_flag_count(0);
+      if (caller.member() != out.author()) out.clear_moderation_reason();
+    }
+    return out;
+  }
+
+  v1::ModerationAction NewAction(const v1::Principal& caller,
+                                 const v1::Comment& c,
+                                 v1::ModerationAction::Kind kind,
+                                 absl::string_view reason) {
+    v1::ModerationAction action;
+    action.set_name(
+        absl::StrCat(c.name(), "/moderationActions/", RandomHex(16)));
+    action.set_comment(c.name());
+    action.set_kind(kind);
+    action.set_actor(caller.member());
+    action.set_reason(std::string(reason));
+    action.set_consultation(c.consultation());
+    action.set_space(c.space());
+    *action.mutable_create_time() = ToProto(clock_.Now());
+    return action;
+  }
+
+  // Every comment of a consultation (all shards), for statistics and the
+  // record.
+  absl::StatusOr<std::vector<StoredComment>> AllOfConsultation(
+      absl::string_view consultation) {
+    std::vector<StoredComment> all;
+    std::string position;
+    do {
+      CDC_ASSIGN_OR_RETURN(
+          IndexPage page,
+          store_->ListIndex(absl::StrCat("k:", consultation), "c:", position,
+                            200));
+      for (IndexedRecord& record : page.records) {
+        StoredComment stored;
+        stored.comment = ToComment(record.fields);
+        stored.seq = IntField(record.fields, "seq");
+        all.push_back(std::move(stored));
+      }
+      position = std::move(page.next_position);
+    } while (!position.empty());
+    return all;
+  }
+
+  // Endorse and its inverse differ only in direction and event.
+  absl::Status Endorsement(
+                           const grpc::ServerContext& context, absl::string_view name, bool endorse,
+                           v1::Comment* response) {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, Caller(context));
+    CDC_RETURN_IF_ERROR(RequireRole(
+        caller, {v1::ROLE_MEMBER, v1::ROLE_PARTNER, v1::ROLE_SECRETARIAT}));
+    CDC_ASSIGN_OR_RETURN(auto found, Readable(context, caller, name));
+    const v1::Comment& current = found.first.comment;
+    CDC_ASSIGN_OR_RETURN(WriteContext write,
+                         OpenFor(context, caller, current));
+    v1::Event event = NewEvent(caller, current);
+    if (endorse) {
+      *event.mutable_comment_endorsed()->mutable_comment() = Ref(current);
+    } else {
+      *event.mutable_comment_unendorsed()->mutable_comment() = Ref(current);
+    }
+    absl::StatusOr<StoredComment> stored =
+        store_->Endorse(IdOf(name), endorse, write, event);
+    if (!stored.ok()) return Explain(stored.status(), name);
+    *response = Answer(caller, *std::move(stored));
+    return absl::OkStatus();
+  }
+
+  absl::Status Moderation(
+                          const grpc::ServerContext& context,
+                          absl::string_view name, absl::string_view reason,
+                          bool hide, v1::Comment* response) {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, Caller(context));
+    CDC_RETURN_IF_ERROR(RequireRole(caller, {v1::ROLE_SECRETARIAT}));
+    CDC_RETURN_IF_ERROR(
+        CheckText("reason", reason, 1, kMaxReason, TextKind::kMultiLine));
+    CDC_ASSIGN_OR_RETURN(auto found, Readable(context, caller, name));
+    const v1::Comment& current = found.first.comment;
+    v1::ModerationAction action = NewAction(
+        caller, current,
+        hide ? v1::ModerationAction::HIDE : v1::ModerationAction::RESTORE,
+        reason);
+    v1::Event event = NewEvent(caller, current);
+    if (hide) {
+      auto* hidden = event.mutable_comment_hidden();
+      *hidden->mutable_comment() = Ref(current);
+      hidden->set_moderation_action(action.name());
+      hidden->set_reason(std::string(reason));
+    } else {
+      auto* restored = event.mutable_comment_restored();
+      *restored->mutable_comment() = Ref(current);
+      restored->set_moderation_action(action.name());
+      restored->set_reason(std::string(reason));
+    }
+    WriteContext write{clock_.Now(), std::nullopt, caller.member()};
+    absl::StatusOr<StoredComment> stored =
+        store_->Moderate(IdOf(name), hide, action, write, event);
+    if (!stored.ok()) {
+      if (!hide && absl::IsFailedPrecondition(stored.status())) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            name, " is neither hidden nor flagged: nothing to restore"));
+      }
+      return Explain(stored.status(), name);
+    }
+    *response = Answer(caller, *std::move(stored));
+    return absl::OkStatus();
+  }
+
+  CommentsStore* const store_;
+  Authenticator* const authenticator_;
+  const std::unique_ptr<v1::ConsultationsService::Stub> consultations_;
+  const std::unique_ptr<v1::MembersService::Stub> members_;
+  const Clock& clock_;
+};
+
+CommentsService::CommentsService(CommentsStore* store,
+                                 Authenticator* authenticator,
+                                 std::shared_ptr<grpc::Channel> consultations,
+                                 std::shared_ptr<grpc::Channel> members,
+                                 const Clock& clock)
+    : impl_(std::make_unique<Impl>(store, authenticator,
+                                   std::move(consultations),
+                                   std::move(members), clock)) {}
+
+CommentsService::~CommentsService() = default;
+
+grpc::Status CommentsService::CreateComment(
+    grpc::ServerContext* context, const v1::CreateCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("CreateComment", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_RETURN_IF_ERROR(RequireRole(
+        caller, {v1::ROLE_MEMBER, v1::ROLE_PARTNER, v1::ROLE_SECRETARIAT}));
+    const v1::Comment& in = request->comment();
+    CDC_RETURN_IF_ERROR(CheckRequestId("request_id", request->request_id()));
+    CDC_RETURN_IF_ERROR(CheckText("comment.body", in.body(), 1, kMaxBody,
+                                  TextKind::kMultiLine));
+    CDC_RETURN_IF_ERROR(CheckText("comment.proposed_change",
+                                  in.proposed_change(), 0, kMaxBody,
+                                  TextKind::kMultiLine));
+    if (!v1::Comment::Type_IsValid(in.type())) {
+      return absl::InvalidArgumentError("comment.type: is not a comment type");
+    }
+    if (!in.language().empty()) {
+      CDC_RETURN_IF_ERROR(CheckLanguageTag("comment.language", in.language()));
+    }
+
+    v1::Comment c;
+    std::optional<StoredComment> parent;
+    if (!in.parent().empty()) {
+      CDC_ASSIGN_OR_RETURN(auto found,
+                           impl_->Readable(*context, caller, in.parent()));
+      parent = std::move(found.first);
+      const v1::Comment& p = parent->comment;
+      if (!in.target().empty() && in.target() != p.target()) {
+        return absl::InvalidArgumentError(
+            "comment.target: a reply is on its parent's target; leave it "
+            "empty");
+      }
+      if (in.has_anchor()) {
+        return absl::InvalidArgumentError(
+            "comment.anchor: a reply inherits its parent's anchor; leave it "
+            "empty");
+      }
+      c.set_target(p.target());
+      c.set_target_kind(p.target_kind());
+      c.set_consultation(p.consultation());
+      c.set_space(p.space());
+      c.set_parent(p.name());
+      c.set_thread(p.thread());
+      if (p.has_anchor()) *c.mutable_anchor() = p.anchor();
+    } else {
+      if (in.target().empty()) {
+        return absl::InvalidArgumentError(
+            "comment.target: is required (or comment.parent, for a reply)");
+      }
+      CDC_ASSIGN_OR_RETURN(Target target,
+                           ParseTarget("comment.target", in.target()));
+      c.set_target(in.target());
+      c.set_target_kind(target.kind);
+      c.set_consultation(target.consultation);
+    }
+
+    CDC_ASSIGN_OR_RETURN(Participation answer,
+                         impl_->Participate(*context, c.target()));
+    if (!answer.may_comment()) return Refusal(answer);
+    if (parent.has_value() && parent->comment.round() != answer.round()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "comment.parent: belongs to round ", parent->comment.round(),
+          ", which is over"));
+    }
+    if (in.has_anchor()) {
+      CDC_ASSIGN_OR_RETURN(v1::TextAnchor anchor,
+                           ResolveAnchor(in.anchor(), answer.section().text()));
+      *c.mutable_anchor() = std::move(anchor);
+    }
+
+    std::string language = in.language();
+    if (language.empty()) {
+      v1::GetMemberRequest get;
+      get.set_name(caller.member());
+      v1::Member self;
+      if (impl_->members_->GetMember(impl_->Forward(*context).get(), get, &self)
+              .ok() &&
+          !self.languages().empty()) {
+        language = self.languages(0);
+      } else {
+        language = "en";
+      }
+    }
+
+    const std::string id = CommentsStore::NewId(c.target());
+    c.set_name(absl::StrCat("comments/", id));
+    if (c.thread().empty()) c.set_thread(c.name());
+    c.set_round(answer.round());
+    c.set_draft_version(answer.draft_version());
+    c.set_author(caller.member());
+    c.set_author_display_name(caller.display_name());
+    c.set_author_organisation(caller.organisation());
+    c.set_author_organisation_type(caller.organisation_type());
+    c.set_author_country(caller.country());
+    c.set_type(in.type() == v1::Comment::TYPE_UNSPECIFIED
+                   ? v1::Comment::GENERAL
+                   : in.type());
+    c.set_body(in.body());
+    c.set_proposed_change(in.proposed_change());
+    c.set_language(language);
+    *c.mutable_create_time() = ToProto(impl_->clock_.Now());
+
+    v1::Event event = impl_->NewEvent(caller, c);
+    if (parent.has_value()) {
+      auto* replied = event.mutable_comment_replied();
+      *replied->mutable_comment() = Ref(c);
+      replied->set_parent(parent->comment.name());
+      replied->set_parent_author(parent->comment.author());
+      replied->set_type(c.type());
+      replied->set_round(c.round());
+    } else {
+      auto* created = event.mutable_comment_created();
+      *created->mutable_comment() = Ref(c);
+      created->set_type(c.type());
+      created->set_round(c.round());
+      created->set_has_anchor(c.has_anchor());
+    }
+    WriteContext write{impl_->clock_.Now(), FromProto(answer.closes_at()),
+                       caller.member()};
+    absl::StatusOr<StoredComment> stored =
+        impl_->store_->Create(c, request->request_id(), write, event);
+    if (!stored.ok()) return Explain(stored.status(), c.parent());
+    *response = impl_->Answer(caller, *std::move(stored));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::GetComment(grpc::ServerContext* context,
+                                         const v1::GetCommentRequest* request,
+                                         v1::Comment* response) {
+  return Handle("GetComment", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_ASSIGN_OR_RETURN(auto found,
+                         impl_->Readable(*context, caller, request->name()));
+    *response = std::move(found.second);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::ListComments(
+    grpc::ServerContext* context, const v1::ListCommentsRequest* request,
+    v1::ListCommentsResponse* response) {
+  return Handle("ListComments", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
+    if (request->flagged_only() && !IsSecretariat(caller)) {
+      return absl::PermissionDeniedError(
+          "flagged_only: the moderation queue is for the secretariat");
+    }
+    const std::string filters = absl::StrCat(
+        request->target(), "|", request->parent(), "|", request->thread(), "|",
+        request->author(), "|", request->consultation(), "|",
+        request->top_level_only(), request->flagged_only(), "|",
+        request->type(), "|", request->disposition(), "|",
+        request->awaiting_disposition(), "|", request->round());
+    std::string position;
+    if (!request->page_token().empty()) {
+      CDC_ASSIGN_OR_RETURN(position,
+                           DecodePageToken(request->page_token(), filters));
+    }
+
+    // Read one page of candidates from the narrowest index given.
+    std::vector<StoredComment> candidates;
+    std::string next;
+    std::string shard_index;
+    int shard = -1;
+    if (!request->parent().empty() || !request->thread().empty()) {
+      const bool by_parent = !request->parent().empty();
+      CDC_ASSIGN_OR_RETURN(
+          std::string id,
+          ParseCommentName(by_parent ? "parent" : "thread",
+                           by_parent ? request->parent() : request->thread()));
+      // The root must be readable for its replies to be.
+      CDC_RETURN_IF_ERROR(
+          impl_
+              ->Readable(*context, caller,
+                         by_parent ? request->parent() : request->thread())
+              .status());
+      shard = ShardOfId(id);
+      shard_index = absl::StrCat(by_parent ? "r:" : "th:", id);
+    } else if (!request->target().empty()) {
+      CDC_ASSIGN_OR_RETURN(Target target,
+                           ParseTarget("target", request->target()));
+      (void)target;
+      shard = CommentsStore::ShardOfTarget(request->target());
+      shard_index = absl::StrCat("t:", request->target());
+    }
+    if (shard >= 0) {
+      int64_t after = 0;
+      if (!position.empty() && !absl::SimpleAtoi(position, &after)) {
+        return absl::InvalidArgumentError("page_token: is malformed");
+      }
+      CDC_ASSIGN_OR_RETURN(auto ids, impl_->store_->Range(shard, shard_index,
+                                                          after, page_size + 1));
+      if (static_cast<int>(ids.size()) > page_size) {
+        ids.resize(page_size);
+        next = absl::StrCat(ids.back().second);
+      }
+      std::vector<std::string> names;
+      for (auto& [id, seq] : ids) names.push_back(id);
+      CDC_ASSIGN_OR_RETURN(candidates, impl_->store_->GetMany(
+                                           shard, names, caller.member()));
+    } else {
+      std::string index;
+      if (!request->author().empty()) {
+        CDC_ASSIGN_OR_RETURN(std::string member,
+                             ParseResourceId("author", request->author(),
+                                             "members"));
+        index = absl::StrCat("a:", member);
+      } else if (!request->consultation().empty()) {
+        CDC_RETURN_IF_ERROR(ParseResourceId("consultation",
+                                            request->consultation(),
+                                            "consultations")
+                                .status());
+        index = absl::StrCat("k:", request->consultation());
+      } else if (request->flagged_only()) {
+        index = "flagged";
+      } else {
+        return absl::InvalidArgumentError(
+            "target: give at least one of target, parent, thread, author, "
+            "consultation or flagged_only");
+      }
+      CDC_ASSIGN_OR_RETURN(
+          IndexPage page,
+          impl_->store_->ListIndex(index, "c:", position, page_size));
+      for (IndexedRecord& record : page.records) {
+        StoredComment stored;
+        stored.comment = ToComment(record.fields);
+        stored.seq = IntField(record.fields, "seq");
+        candidates.push_back(std::move(stored));
+      }
+      next = std::move(page.next_position);
+    }
+
+    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    for (const StoredComment& stored : candidates) {
+      const v1::Comment& c = stored.comment;
+      if ((!request->target().empty() && c.target() != request->target()) ||
+          (!request->author().empty() && c.author() != request->author()) ||
+          (!request->consultation().empty() &&
+           c.consultation() != request->consultation()) ||
+          (request->top_level_only() && !c.parent().empty()) ||
+          (request->flagged_only() && c.flag_count() == 0) ||
+          (request->type() != v1::Comment::TYPE_UNSPECIFIED &&
+           c.type() != request->type()) ||
+          (request->disposition() != v1::Disposition::OUTCOME_UNSPECIFIED &&
+           c.disposition().outcome() != request->disposition()) ||
+          (request->awaiting_disposition() &&
+           (c.has_disposition() || c.state() != v1::Comment::VISIBLE)) ||
+          (request->round() != 0 && c.round() != request->round())) {
+        continue;
+      }
+      absl::Status failure;
+      std::optional<v1::Comment> visible =
+          impl_->Visible(*context, caller, stored, &cache, &failure);
+      CDC_RETURN_IF_ERROR(failure);
+      if (visible.has_value()) *response->add_comments() = *std::move(visible);
+    }
+    if (!next.empty()) {
+      response->set_next_page_token(EncodePageToken(next, filters));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::UpdateComment(
+    grpc::ServerContext* context, const v1::UpdateCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("UpdateComment", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    const v1::Comment& in = request->comment();
+    CDC_ASSIGN_OR_RETURN(auto found,
+                         impl_->Readable(*context, caller, in.name()));
+    const v1::Comment& current = found.first.comment;
+    if (current.author() != caller.member()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(in.name(), ": only its author may edit a comment"));
+    }
+    if (request->update_mask().paths().empty()) {
+      return absl::InvalidArgumentError(
+          "update_mask: must name the fields to edit: body, proposed_change "
+          "or type");
+    }
+    v1::Comment values = current;
+    v1::Event event = impl_->NewEvent(caller, current);
+    auto* edited = event.mutable_comment_edited();
+    *edited->mutable_comment() = Ref(current);
+    for (const std::string& path : request->update_mask().paths()) {
+      if (path == "body") {
+        CDC_RETURN_IF_ERROR(CheckText("comment.body", in.body(), 1, kMaxBody,
+                                      TextKind::kMultiLine));
+        values.set_body(in.body());
+      } else if (path == "proposed_change") {
+        CDC_RETURN_IF_ERROR(CheckText("comment.proposed_change",
+                                      in.proposed_change(), 0, kMaxBody,
+                                      TextKind::kMultiLine));
+        values.set_proposed_change(in.proposed_change());
+      } else if (path == "type") {
+        if (in.type() == v1::Comment::TYPE_UNSPECIFIED ||
+            !v1::Comment::Type_IsValid(in.type())) {
+          return absl::InvalidArgumentError(
+              "comment.type: must be GENERAL, TECHNICAL or EDITORIAL");
+        }
+        values.set_type(in.type());
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "update_mask: ", path,
+            " cannot be edited; editable: body, proposed_change, type"));
+      }
+      edited->add_changed_fields(path);
+    }
+    CDC_ASSIGN_OR_RETURN(WriteContext write,
+                         impl_->OpenFor(*context, caller, current));
+    absl::StatusOr<StoredComment> stored = impl_->store_->Edit(
+        IdOf(in.name()), values, in.etag(), write, event);
+    if (!stored.ok()) return Explain(stored.status(), in.name());
+    *response = impl_->Answer(caller, *std::move(stored));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::ListCommentRevisions(
+    grpc::ServerContext* context,
+    const v1::ListCommentRevisionsRequest* request,
+    v1::ListCommentRevisionsResponse* response) {
+  return Handle("ListCommentRevisions", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
+    CDC_ASSIGN_OR_RETURN(auto found,
+                         impl_->Readable(*context, caller, request->parent()));
+    if (found.first.comment.state() == v1::Comment::WITHDRAWN &&
+        !IsSecretariat(caller)) {
+      return NotFound(request->parent());
+    }
+    size_t start = 0;
+    if (!request->page_token().empty()) {
+      CDC_ASSIGN_OR_RETURN(std::string position,
+                           DecodePageToken(request->page_token(),
+                                           request->parent()));
+      if (!absl::SimpleAtoi(position, &start)) {
+        return absl::InvalidArgumentError("page_token: is malformed");
+      }
+    }
+    CDC_ASSIGN_OR_RETURN(std::vector<v1::CommentRevision> revisions,
+                         impl_->store_->Revisions(IdOf(request->parent())));
+    const size_t end =
+        std::min(revisions.size(), start + static_cast<size_t>(page_size));
+    for (size_t i = start; i < end; ++i) {
+      *response->add_revisions() = std::move(revisions[i]);
+    }
+    if (end < revisions.size()) {
+      response->set_next_page_token(
+          EncodePageToken(absl::StrCat(end), request->parent()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::WithdrawComment(
+    grpc::ServerContext* context, const v1::WithdrawCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("WithdrawComment", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_ASSIGN_OR_RETURN(auto found,
+                         impl_->Readable(*context, caller, request->name()));
+    const v1::Comment& current = found.first.comment;
+    if (current.author() != caller.member()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          request->name(), ": only its author may withdraw a comment"));
+    }
+    CDC_ASSIGN_OR_RETURN(WriteContext write,
+                         impl_->OpenFor(*context, caller, current));
+    v1::Event event = impl_->NewEvent(caller, current);
+    *event.mutable_comment_withdrawn()->mutable_comment() = Ref(current);
+    absl::StatusOr<StoredComment> stored = impl_->store_->Withdraw(
+        IdOf(request->name()), request->etag(), write, event);
+    if (!stored.ok()) return Explain(stored.status(), request->name());
+    *response = impl_->Answer(caller, *std::move(stored));
+    return absl::OkStatus();
+  });
+}
+
+
+grpc::Status CommentsService::EndorseComment(
+    grpc::ServerContext* context, const v1::EndorseCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("EndorseComment", [&] {
+    return impl_->Endorsement(*context, request->name(), true, response);
+  });
+}
+
+grpc::Status CommentsService::UnendorseComment(
+    grpc::ServerContext* context, const v1::UnendorseCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("UnendorseComment", [&] {
+    return impl_->Endorsement(*context, request->name(), false,
+                       response);
+  });
+}
+
+
+grpc::Status CommentsService::FlagComment(
+    grpc::ServerContext* context, const v1::FlagCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("FlagComment", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_RETURN_IF_ERROR(RequireRole(
+        caller, {v1::ROLE_MEMBER, v1::ROLE_PARTNER, v1::ROLE_SECRETARIAT}));
+    if (request->flag_reason() ==
+            v1::ModerationAction::FLAG_REASON_UNSPECIFIED ||
+        !v1::ModerationAction::FlagReason_IsValid(request->flag_reason())) {
+      return absl::InvalidArgumentError(
+          "flag_reason: say why: SPAM, ABUSIVE, OFF_TOPIC, PERSONAL_DATA or "
+          "OTHER");
+    }
+    const size_t min_reason =
+        request->flag_reason() == v1::ModerationAction::OTHER ? 1 : 0;
+    CDC_RETURN_IF_ERROR(CheckText("reason", request->reason(), min_reason,
+                                  kMaxReason, TextKind::kMultiLine));
+    CDC_ASSIGN_OR_RETURN(auto found,
+                         impl_->Readable(*context, caller, request->name()));
+    const v1::Comment& current = found.first.comment;
+    v1::ModerationAction action = impl_->NewAction(
+        caller, current, v1::ModerationAction::FLAG, request->reason());
+    action.set_flag_reason(request->flag_reason());
+    v1::Event event = impl_->NewEvent(caller, current);
+    auto* flagged = event.mutable_comment_flagged();
+    *flagged->mutable_comment() = Ref(current);
+    flagged->set_moderation_action(action.name());
+    flagged->set_flag_reason(request->flag_reason());
+    WriteContext write{impl_->clock_.Now(), std::nullopt, caller.member()};
+    absl::StatusOr<StoredComment> stored = impl_->store_->Flag(
+        IdOf(request->name()), action, write, event);
+    if (!stored.ok()) return Explain(stored.status(), request->name());
+    *response = impl_->Answer(caller, *std::move(stored));
+    return absl::OkStatus();
+  });
+}
+
+
+grpc::Status CommentsService::HideComment(
+    grpc::ServerContext* context, const v1::HideCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("HideComment", [&] {
+    return impl_->Moderation(*context, request->name(),
+                      request->reason(), true, response);
+  });
+}
+
+grpc::Status CommentsService::RestoreComment(
+    grpc::ServerContext* context, const v1::RestoreCommentRequest* request,
+    v1::Comment* response) {
+  return Handle("RestoreComment", [&] {
+    return impl_->Moderation(*context, request->name(),
+                      request->reason(), false, response);
+  });
+}
+
+grpc::Status CommentsService::ListModerationActions(
+    grpc::ServerContext* context,
+    const v1::ListModerationActionsRequest* request,
+    v1::ListModerationActionsResponse* response) {
+  return Handle("ListModerationActions", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_RETURN_IF_ERROR(RequireRole(caller, {v1::ROLE_SECRETARIAT}));
+    CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
+    const std::string filters =
+        absl::StrCat(request->comment(), "|", request->consultation(), "|",
+                     request->space(), "|", request->actor(), "|",
+                     request->kind());
+    std::string position;
+    if (!request->page_token().empty()) {
+      CDC_ASSIGN_OR_RETURN(position,
+                           DecodePageToken(request->page_token(), filters));
+    }
+    CDC_ASSIGN_OR_RETURN(
+        IndexPage page,
+        impl_->store_->ListIndex("mod", "m:", position, page_size));
+    for (const IndexedRecord& record : page.records) {
+      v1::ModerationAction action = ToModerationAction(record.fields);
+      if ((!request->comment().empty() &&
+           action.comment() != request->comment()) ||
+          (!request->consultation().empty() &&
+           action.consultation() != request->consultation()) ||
+          (!request->space().empty() && action.space() != request->space()) ||
+          (!request->actor().empty() && action.actor() != request->actor()) ||
+          (request->kind() != v1::ModerationAction::KIND_UNSPECIFIED &&
+           action.kind() != request->kind())) {
+        continue;
+      }
+      *response->add_moderation_actions() = std::move(action);
+    }
+    if (!page.next_position.empty()) {
+      response->set_next_page_token(
+          EncodePageToken(page.next_position, filters));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::SetDisposition(
+    grpc::ServerContext* context, const v1::SetDispositionRequest* request,
+    v1::Comment* response) {
+  return Handle("SetDisposition", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_RETURN_IF_ERROR(RequireRole(caller, {v1::ROLE_SECRETARIAT}));
+    const v1::Disposition& d = request->disposition();
+    if (d.outcome() == v1::Disposition::OUTCOME_UNSPECIFIED ||
+        !v1::Disposition::Outcome_IsValid(d.outcome())) {
+      return absl::InvalidArgumentError(
+          "disposition.outcome: must be ACCEPTED, PARTLY_ACCEPTED, NOTED or "
+          "NOT_ACCEPTED");
+    }
+    CDC_RETURN_IF_ERROR(CheckText("disposition.response", d.response(), 1,
+                                  kMaxResponse, TextKind::kMultiLine));
+    CDC_ASSIGN_OR_RETURN(auto found,
+                         impl_->Readable(*context, caller, request->name()));
+    const v1::Comment& current = found.first.comment;
+    if (current.target_kind() != v1::Comment::TARGET_SECTION) {
+      return absl::InvalidArgumentError(
+          "name: dispositions answer comments on a draft's sections only");
+    }
+    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    CDC_ASSIGN_OR_RETURN(
+        v1::Consultation consultation,
+        impl_->Consultation(*context, current.consultation(), &cache));
+    if (current.round() >= 1 && current.round() <= consultation.rounds_size() &&
+        consultation.rounds(current.round() - 1).has_publish_time()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "round ", current.round(),
+          "'s record is published; its dispositions are final"));
+    }
+    v1::Event event = impl_->NewEvent(caller, current);
+    auto* set = event.mutable_disposition_set();
+    *set->mutable_comment() = Ref(current);
+    set->set_outcome(d.outcome());
+    set->set_round(current.round());
+    WriteContext write{impl_->clock_.Now(), std::nullopt, caller.member()};
+    absl::StatusOr<StoredComment> stored = impl_->store_->SetDisposition(
+        IdOf(request->name()), d, request->etag(), write, event);
+    if (!stored.ok()) return Explain(stored.status(), request->name());
+    *response = impl_->Answer(caller, *std::move(stored));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::GetCommentStatistics(
+    grpc::ServerContext* context,
+    const v1::GetCommentStatisticsRequest* request,
+    v1::CommentStatistics* response) {
+  return Handle("GetCommentStatistics", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    std::string consultation;
+    std::string section;
+    if (absl::StrContains(request->scope(), "/sections/")) {
+      CDC_ASSIGN_OR_RETURN(Target target,
+                           ParseTarget("scope", request->scope()));
+      consultation = target.consultation;
+      section = request->scope();
+    } else {
+      CDC_RETURN_IF_ERROR(
+          ParseResourceId("scope", request->scope(), "consultations")
+              .status());
+      consultation = request->scope();
+    }
+    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    CDC_RETURN_IF_ERROR(
+        impl_->Consultation(*context, consultation, &cache).status());
+    CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> all,
+                         impl_->AllOfConsultation(consultation));
+
+    // Counts the VISIBLE comments of one scope into `out`.
+    auto count = [&](const std::vector<const v1::Comment*>& comments,
+                     v1::CommentStatistics* out) {
+      std::map<int, int64_t> by_type, by_outcome, by_org_type;
+      std::map<std::string, int64_t> by_country;
+      std::set<std::string> authors, organisations;
+      for (const v1::Comment* c : comments) {
+        out->set_total_count(out->total_count() + 1);
+        if (c->parent().empty()) {
+          out->set_top_level_count(out->top_level_count() + 1);
+        } else {
+          out->set_reply_count(out->reply_count() + 1);
+        }
+        if (!c->has_disposition()) {
+          out->set_awaiting_disposition(out->awaiting_disposition() + 1);
+        }
+        ++by_type[c->type()];
+        ++by_outcome[c->disposition().outcome()];
+        ++by_org_type[c->author_organisation_type()];
+        ++by_country[c->author_country()];
+        authors.insert(c->author());
+        organisations.insert(c->author_organisation());
+      }
+      out->set_author_count(static_cast<int64_t>(authors.size()));
+      out->set_organisation_count(static_cast<int64_t>(organisations.size()));
+      for (int t = v1::Comment::GENERAL; t <= v1::Comment::EDITORIAL; ++t) {
+        auto* entry = out->add_by_type();
+        entry->set_type(static_cast<v1::Comment::Type>(t));
+        entry->set_count(by_type[t]);
+      }
+      for (int o = v1::Disposition::OUTCOME_UNSPECIFIED;
+           o <= v1::Disposition::NOT_ACCEPTED; ++o) {
+        auto* entry = out->add_by_disposition();
+        entry->set_outcome(static_cast<v1::Disposition::Outcome>(o));
+        entry->set_count(by_outcome[o]);
+      }
+      for (const auto& [type, n] : by_org_type) {
+        auto* entry = out->add_by_organisation_type();
+        entry->set_organisation_type(static_cast<v1::OrganisationType>(type));
+        entry->set_count(n);
+      }
+      for (const auto& [country, n] : by_country) {
+        auto* entry = out->add_by_country();
+        entry->set_country(country);
+        entry->set_count(n);
+      }
+    };
+
+    std::vector<const v1::Comment*> in_scope;
+    std::map<std::string, std::vector<const v1::Comment*>> by_section;
+    for (const StoredComment& stored : all) {
+      const v1::Comment& c = stored.comment;
+      if (c.state() != v1::Comment::VISIBLE) continue;
+      if (request->round() != 0 && c.round() != request->round()) continue;
+      if (!section.empty() && c.target() != section) continue;
+      if (caller.role() == v1::ROLE_OBSERVER) {
+        const v1::Consultation& k = *cache.at(consultation);
+        if (c.round() < 1 || c.round() > k.rounds_size() ||
+            !k.rounds(c.round() - 1).has_publish_time()) {
+          continue;
+        }
+      }
+      in_scope.push_back(&c);
+      by_section[c.target()].push_back(&c);
+    }
+    response->set_scope(request->scope());
+    response->set_round(request->round());
+    count(in_scope, response);
+    if (request->include_sections() && section.empty()) {
+      for (const auto& [target, comments] : by_section) {
+        v1::CommentStatistics* entry = response->add_sections();
+        entry->set_scope(target);
+        entry->set_round(request->round());
+        count(comments, entry);
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::ExportRecord(
+    grpc::ServerContext* context, const v1::ExportRecordRequest* request,
+    grpc::ServerWriter<v1::RecordEntry>* writer) {
+  return Handle("ExportRecord", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    CDC_RETURN_IF_ERROR(ParseResourceId("consultation",
+                                        request->consultation(),
+                                        "consultations")
+                            .status());
+    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    CDC_ASSIGN_OR_RETURN(
+        v1::Consultation consultation,
+        impl_->Consultation(*context, request->consultation(), &cache));
+    int round = request->round();
+    if (round == 0) {
+      for (const v1::Round& r : consultation.rounds()) {
+        if (r.has_publish_time() || IsSecretariat(caller)) round = r.number();
+      }
+    }
+    if (round < 1 || round > consultation.rounds_size()) {
+      return absl::NotFoundError(absl::StrCat(
+          request->consultation(), " has no ",
+          request->round() == 0 ? "published round" : "such round"));
+    }
+    const v1::Round& chosen = consultation.rounds(round - 1);
+    if (!chosen.has_publish_time() && !IsSecretariat(caller)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "round ", round, "'s record is not published yet"));
+    }
+
+    // The sections of the round's draft, for order and titles.
+    std::map<std::string, v1::Section> sections;
+    v1::ListSectionsRequest list;
+    list.set_parent(request->consultation());
+    list.set_version(chosen.draft_version());
+    list.set_include_removed(true);
+    list.set_headings_only(true);
+    list.set_page_size(1000);
+    do {
+      v1::ListSectionsResponse page;
+      CDC_RETURN_IF_ERROR(FromGrpcStatus(impl_->consultations_->ListSections(
+          impl_->Forward(*context).get(), list, &page)));
+      for (v1::Section& s : *page.mutable_sections()) {
+        sections[s.name()] = std::move(s);
+      }
+      list.set_page_token(page.next_page_token());
+    } while (!list.page_token().empty());
+
+    CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> all,
+                         impl_->AllOfConsultation(request->consultation()));
+    std::map<std::string, int64_t> root_seq;
+    std::vector<const StoredComment*> rows;
+    for (const StoredComment& stored : all) {
+      const v1::Comment& c = stored.comment;
+      if (c.round() != round || c.state() != v1::Comment::VISIBLE) continue;
+      if (c.parent().empty()) root_seq[c.name()] = stored.seq;
+      rows.push_back(&stored);
+    }
+    // Sections in document order; in each, threads oldest first, a
+    // thread's replies after its root.
+    auto key = [&](const StoredComment* s) {
+      const v1::Comment& c = s->comment;
+      auto section = sections.find(c.target());
+      const int order = section == sections.end() ? 1 << 30
+                                                  : section->second.order();
+      auto root = root_seq.find(c.thread());
+      return std::make_tuple(order, c.target(),
+                             root == root_seq.end() ? s->seq : root->second,
+                             c.parent().empty() ? 0 : 1, s->seq);
+    };
+    std::sort(rows.begin(), rows.end(),
+              [&](const StoredComment* a, const StoredComment* b) {
+                return key(a) < key(b);
+              });
+    for (const StoredComment* stored : rows) {
+      const v1::Comment& c = stored->comment;
+      v1::RecordEntry entry;
+      entry.set_consultation(request->consultation());
+      entry.set_round(round);
+      entry.set_draft_version(chosen.draft_version());
+      entry.set_section(c.target());
+      auto section = sections.find(c.target());
+      if (section != sections.end()) {
+        entry.set_section_key(section->second.key());
+        entry.set_section_title(section->second.title());
+        entry.set_section_order(section->second.order());
+      }
+      entry.set_comment(c.name());
+      entry.set_parent(c.parent());
+      entry.set_author_organisation(c.author_organisation());
+      entry.set_author_organisation_type(c.author_organisation_type());
+      entry.set_author_country(c.author_country());
+      entry.set_type(c.type());
+      entry.set_body(c.body());
+      entry.set_proposed_change(c.proposed_change());
+      entry.set_quote(c.anchor().exact());
+      entry.set_language(c.language());
+      entry.set_endorsement_count(c.endorsement_count());
+      entry.set_disposition(c.disposition().outcome());
+      entry.set_response(c.disposition().response());
+      *entry.mutable_create_time() = c.create_time();
+      if (c.has_disposition()) {
+        *entry.mutable_disposition_time() = c.disposition().set_time();
+      }
+      if (!writer->Write(entry)) {
+        return absl::CancelledError("the client went away");
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace cdc::comments

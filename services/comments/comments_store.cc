@@ -1,0 +1,671 @@
+#include "services/comments/comments_store.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/common/crypto.h"
+#include "services/common/keys.h"
+#include "services/common/status_macros.h"
+
+namespace cdc::comments {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Shared by every write script. ARGV[1] is the stream's cap, ARGV[2] the
+// serialized cdc.v1.Event, ARGV[3] the time (ms), ARGV[4] the round's
+// closes_at (ms; "" when the target has none).
+//
+// Some event fields are only known inside the script (the count after an
+// endorsement, the version after an edit). with_int appends them to the
+// serialized event as one more occurrence of the payload field holding
+// just that integer; protobuf merges repeated occurrences of an embedded
+// message, so the event reads as if C++ had set the field. This keeps each
+// write one round trip.
+constexpr absl::string_view kPrelude = R"lua(
+local function varint(n)
+  local out = {}
+  repeat
+    local byte = n % 128
+    n = math.floor(n / 128)
+    if n > 0 then byte = byte + 128 end
+    out[#out + 1] = string.char(byte)
+  until n == 0
+  return table.concat(out)
+end
+local function with_int(event, outer, inner, value)
+  local body = varint(inner * 8) .. varint(value)
+  return event .. varint(outer * 8 + 2) .. varint(#body) .. body
+end
+local function emit(stream, event)
+  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[1], '*', 'event', event)
+end
+local function check_open()
+  if ARGV[4] ~= '' and tonumber(ARGV[3]) >= tonumber(ARGV[4]) then
+    return redis.error_reply('FAILED_PRECONDITION round closed')
+  end
+end
+)lua";
+
+const RedisScript& Script(absl::string_view body) {
+  // Each call site passes a literal; scripts are built once and kept.
+  return *new RedisScript(absl::StrCat(kPrelude, body));
+}
+
+// KEYS: 1 comment, 2 target index, 3 parent's replies, 4 thread, 5 author
+// index, 6 consultation index, 7 request, 8 parent, 9 events, 10 seq,
+// 11 revisions. ARGV: 5 has request, 6 request ttl, 7 id, 8 "<ms>\1<id>",
+// 9 is reply, 10 has consultation, 11 first revision, 12.. fields.
+const RedisScript& CreateScript() {
+  static const RedisScript& script = Script(R"lua(
+if ARGV[5] == '1' then
+  local prior = redis.call('GET', KEYS[7])
+  if prior then return {'prior', prior} end
+end
+local closed = check_open()
+if closed then return closed end
+if ARGV[9] == '1' then
+  local state = redis.call('HGET', KEYS[8], 'state')
+  if not state then return redis.error_reply('NOT_FOUND parent') end
+  if state ~= '1' then
+    return redis.error_reply('FAILED_PRECONDITION parent ' .. state)
+  end
+  redis.call('HINCRBY', KEYS[8], 'replies', 1)
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[10]), ARGV[7])
+end
+local seq = redis.call('INCR', KEYS[10])
+redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 12))
+redis.call('ZADD', KEYS[2], seq, ARGV[7])
+redis.call('ZADD', KEYS[4], seq, ARGV[7])
+redis.call('ZADD', KEYS[5], 0, ARGV[8])
+if ARGV[10] == '1' then redis.call('ZADD', KEYS[6], 0, ARGV[8]) end
+redis.call('RPUSH', KEYS[11], ARGV[11])
+if ARGV[5] == '1' then redis.call('SET', KEYS[7], ARGV[7], 'PX', ARGV[6]) end
+emit(KEYS[9], ARGV[2])
+return {'created', redis.call('HGETALL', KEYS[1])}
+)lua");
+  return script;
+}
+
+// KEYS: 1 comment, 2 revisions, 3 events. ARGV: 5 caller, 6 etag,
+// 7 revision, 8 payload field of the event, 9.. fields to set.
+const RedisScript& EditScript() {
+  static const RedisScript& script = Script(R"lua(
+local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'etag')
+if not c[1] then return redis.error_reply('NOT_FOUND comment') end
+if c[1] ~= ARGV[5] then
+  return redis.error_reply('PERMISSION_DENIED only its author may edit a comment')
+end
+if c[2] ~= '1' then return redis.error_reply('FAILED_PRECONDITION state ' .. c[2]) end
+local closed = check_open()
+if closed then return closed end
+if ARGV[6] ~= '' and ARGV[6] ~= c[3] then
+  return redis.error_reply('ABORTED etag')
+end
+redis.call('HSET', KEYS[1], 'update_ms', ARGV[3], unpack(ARGV, 9))
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HINCRBY', KEYS[1], 'etag', 1)
+redis.call('RPUSH', KEYS[2], ARGV[7])
+emit(KEYS[3], with_int(ARGV[2], tonumber(ARGV[8]), 2, version))
+return redis.call('HGETALL', KEYS[1])
+)lua");
+  return script;
+}
+
+// KEYS: 1 comment, 2 parent, 3 events. ARGV: 5 caller, 6 etag, 7 is reply.
+const RedisScript& WithdrawScript() {
+  static const RedisScript& script = Script(R"lua(
+local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'etag')
+if not c[1] then return redis.error_reply('NOT_FOUND comment') end
+if c[1] ~= ARGV[5] then
+  return redis.error_reply('PERMISSION_DENIED only its author may withdraw a comment')
+end
+if c[2] ~= '1' then return redis.error_reply('FAILED_PRECONDITION state ' .. c[2]) end
+local closed = check_open()
+if closed then return closed end
+if ARGV[6] ~= '' and ARGV[6] ~= c[3] then
+  return redis.error_reply('ABORTED etag')
+end
+redis.call('HSET', KEYS[1], 'state', '3', 'update_ms', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'etag', 1)
+if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[2], 'replies', -1) end
+emit(KEYS[3], ARGV[2])
+return redis.call('HGETALL', KEYS[1])
+)lua");
+  return script;
+}
+
+// KEYS: 1 comment, 2 endorsers, 3 events. ARGV: 5 caller, 6 "1" endorse /
+// "0" take back, 7 payload field of the event.
+const RedisScript& EndorseScript() {
+  static const RedisScript& script = Script(R"lua(
+local c = redis.call('HMGET', KEYS[1], 'author', 'state')
+if not c[1] then return redis.error_reply('NOT_FOUND comment') end
+local closed = check_open()
+if closed then return closed end
+local changed
+if ARGV[6] == '1' then
+  if c[1] == ARGV[5] then
+    return redis.error_reply('FAILED_PRECONDITION own')
+  end
+  if c[2] ~= '1' then
+    return redis.error_reply('FAILED_PRECONDITION state ' .. c[2])
+  end
+  changed = redis.call('SADD', KEYS[2], ARGV[5])
+else
+  changed = redis.call('SREM', KEYS[2], ARGV[5])
+end
+if changed == 1 then
+  local count = redis.call('HINCRBY', KEYS[1], 'endorse',
+                           ARGV[6] == '1' and 1 or -1)
+  redis.call('HINCRBY', KEYS[1], 'etag', 1)
+  emit(KEYS[3], with_int(ARGV[2], tonumber(ARGV[7]), 2, count))
+end
+return redis.call('HGETALL', KEYS[1])
+)lua");
+  return script;
+}
+
+// KEYS: 1 comment, 2 flaggers, 3 flagged queue, 4 action, 5 action index,
+// 6 events. ARGV: 5 caller, 6 queue entry, 7 action entry, 8.. action
+// fields.
+const RedisScript& FlagScript() {
+  static const RedisScript& script = Script(R"lua(
+local c = redis.call('HMGET', KEYS[1], 'author', 'state')
+if not c[1] then return redis.error_reply('NOT_FOUND comment') end
+if c[1] == ARGV[5] then return redis.error_reply('FAILED_PRECONDITION own') end
+if c[2] == '3' then return redis.error_reply('FAILED_PRECONDITION state 3') end
+if redis.call('SADD', KEYS[2], ARGV[5]) == 1 then
+  local count = redis.call('HINCRBY', KEYS[1], 'flags', 1)
+  redis.call('HINCRBY', KEYS[1], 'etag', 1)
+  redis.call('ZADD', KEYS[3], 0, ARGV[6])
+  redis.call('HSET', KEYS[4], unpack(ARGV, 8))
+  redis.call('ZADD', KEYS[5], 0, ARGV[7])
+  emit(KEYS[6], with_int(ARGV[2], 44, 4, count))
+end
+return redis.call('HGETALL', KEYS[1])
+)lua");
+  return script;
+}
+
+// KEYS: 1 comment, 2 flaggers, 3 flagged queue, 4 action, 5 action index,
+// 6 parent, 7 events. ARGV: 5 "1" hide / "0" restore, 6 reason, 7 queue
+// entry, 8 action entry, 9 is reply, 10 payload field, 11.. action fields.
+const RedisScript& ModerateScript() {
+  static const RedisScript& script = Script(R"lua(
+local c = redis.call('HMGET', KEYS[1], 'state', 'flags')
+if not c[1] then return redis.error_reply('NOT_FOUND comment') end
+local was_hidden = 0
+if ARGV[5] == '1' then
+  if c[1] ~= '1' then return redis.error_reply('FAILED_PRECONDITION state ' .. c[1]) end
+  redis.call('HSET', KEYS[1], 'state', '2')
+  if ARGV[9] == '1' then redis.call('HINCRBY', KEYS[6], 'replies', -1) end
+elseif c[1] == '2' then
+  redis.call('HSET', KEYS[1], 'state', '1')
+  if ARGV[9] == '1' then redis.call('HINCRBY', KEYS[6], 'replies', 1) end
+  was_hidden = 1
+elseif c[1] ~= '1' or tonumber(c[2] or '0') == 0 then
+  return redis.error_reply('FAILED_PRECONDITION state ' .. c[1])
+end
+redis.call('HSET', KEYS[1], 'flags', '0', 'mreason', ARGV[6])
+redis.call('HINCRBY', KEYS[1], 'etag', 1)
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[7])
+redis.call('HSET', KEYS[4], unpack(ARGV, 11))
+redis.call('ZADD', KEYS[5], 0, ARGV[8])
+local event = ARGV[2]
+if was_hidden == 1 then event = with_int(event, tonumber(ARGV[10]), 4, 1) end
+emit(KEYS[7], event)
+return redis.call('HGETALL', KEYS[1])
+)lua");
+  return script;
+}
+
+// KEYS: 1 comment, 2 events. ARGV: 5 etag, 6 outcome, 7 response,
+// 8 responder.
+const RedisScript& DispositionScript() {
+  static const RedisScript& script = Script(R"lua(
+local c = redis.call('HMGET', KEYS[1], 'state', 'etag', 'd_out')
+if not c[1] then return redis.error_reply('NOT_FOUND comment') end
+if c[1] == '3' then return redis.error_reply('FAILED_PRECONDITION state 3') end
+if ARGV[5] ~= '' and ARGV[5] ~= c[2] then
+  return redis.error_reply('ABORTED etag')
+end
+redis.call('HSET', KEYS[1], 'd_out', ARGV[6], 'd_resp', ARGV[7],
+           'd_by', ARGV[8], 'd_ms', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'etag', 1)
+emit(KEYS[2], with_int(ARGV[2], 47, 3, tonumber(c[3] or '0')))
+return redis.call('HGETALL', KEYS[1])
+)lua");
+  return script;
+}
+
+std::string Prefix(int shard) {
+  return absl::StrCat("comments:", ShardTag(shard), ":");
+}
+std::string CommentKey(absl::string_view id) {
+  return absl::StrCat(CommentsStore::CommentPrefix(ShardOfId(id)), id);
+}
+std::string Key(absl::string_view id, absl::string_view kind) {
+  return absl::StrCat(Prefix(ShardOfId(id)), kind, ":", id);
+}
+std::string IdOf(absl::string_view name) {
+  return std::string(name.substr(name.rfind('/') + 1));
+}
+std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
+std::string Int(int64_t n) { return absl::StrCat(n); }
+
+// Oldest first, across shards: 13-digit milliseconds.
+std::string OldestFirstEntry(const v1::Comment& c) {
+  return IndexEntry(
+      absl::StrFormat("%013d", TimeUtil::TimestampToMilliseconds(
+                                   c.create_time())),
+      IdOf(c.name()));
+}
+
+absl::StatusOr<StoredComment> ToStored(const RedisReply& reply) {
+  CDC_ASSIGN_OR_RETURN(RecordFields fields, ToRecordFields(reply));
+  if (fields.empty()) return absl::NotFoundError("comment");
+  StoredComment stored;
+  stored.comment = ToComment(fields);
+  stored.seq = IntField(fields, "seq");
+  return stored;
+}
+
+// Maps a script's terse "FAILED_PRECONDITION state N" to the state's name.
+absl::Status Explain(const absl::Status& status) {
+  if (!absl::IsFailedPrecondition(status) ||
+      !absl::StartsWith(status.message(), "state ")) {
+    return status;
+  }
+  int state = 0;
+  (void)absl::SimpleAtoi(status.message().substr(6), &state);
+  return absl::FailedPreconditionError(absl::StrCat(
+      "state ", v1::Comment::State_Name(static_cast<v1::Comment::State>(state))));
+}
+
+}  // namespace
+
+v1::Comment ToComment(const RecordFields& f) {
+  v1::Comment c;
+  c.set_name(absl::StrCat("comments/", StringField(f, "id")));
+  c.set_target(StringField(f, "target"));
+  c.set_target_kind(static_cast<v1::Comment::TargetKind>(IntField(f, "kind")));
+  c.set_parent(StringField(f, "parent"));
+  c.set_thread(StringField(f, "thread"));
+  c.set_consultation(StringField(f, "consultation"));
+  c.set_space(StringField(f, "space"));
+  c.set_round(static_cast<int32_t>(IntField(f, "round")));
+  c.set_draft_version(static_cast<int32_t>(IntField(f, "dv")));
+  c.set_author(StringField(f, "author"));
+  c.set_author_display_name(StringField(f, "a_name"));
+  c.set_author_organisation(StringField(f, "a_org"));
+  c.set_author_organisation_type(
+      static_cast<v1::OrganisationType>(IntField(f, "a_otype")));
+  c.set_author_country(StringField(f, "a_country"));
+  c.set_type(static_cast<v1::Comment::Type>(IntField(f, "type")));
+  c.set_body(StringField(f, "body"));
+  c.set_proposed_change(StringField(f, "pc"));
+  c.set_language(StringField(f, "lang"));
+  const std::string anchor = StringField(f, "anchor");
+  if (!anchor.empty()) (void)c.mutable_anchor()->ParseFromString(anchor);
+  c.set_state(static_cast<v1::Comment::State>(IntField(f, "state")));
+  c.set_moderation_reason(StringField(f, "mreason"));
+  c.set_endorsement_count(static_cast<int32_t>(IntField(f, "endorse")));
+  c.set_reply_count(static_cast<int32_t>(IntField(f, "replies")));
+  c.set_flag_count(static_cast<int32_t>(IntField(f, "flags")));
+  const int64_t outcome = IntField(f, "d_out");
+  if (outcome != 0) {
+    v1::Disposition* d = c.mutable_disposition();
+    d->set_outcome(static_cast<v1::Disposition::Outcome>(outcome));
+    d->set_response(StringField(f, "d_resp"));
+    d->set_responder(StringField(f, "d_by"));
+    *d->mutable_set_time() =
+        TimeUtil::MillisecondsToTimestamp(IntField(f, "d_ms"));
+  }
+  c.set_version(static_cast<int32_t>(IntField(f, "version")));
+  c.set_etag(StringField(f, "etag"));
+  *c.mutable_create_time() =
+      TimeUtil::MillisecondsToTimestamp(IntField(f, "create_ms"));
+  *c.mutable_update_time() =
+      TimeUtil::MillisecondsToTimestamp(IntField(f, "update_ms"));
+  return c;
+}
+
+v1::ModerationAction ToModerationAction(const RecordFields& f) {
+  v1::ModerationAction a;
+  a.set_name(StringField(f, "name"));
+  a.set_comment(StringField(f, "comment"));
+  a.set_kind(static_cast<v1::ModerationAction::Kind>(IntField(f, "kind")));
+  a.set_actor(StringField(f, "actor"));
+  a.set_flag_reason(
+      static_cast<v1::ModerationAction::FlagReason>(IntField(f, "flag_reason")));
+  a.set_reason(StringField(f, "reason"));
+  a.set_consultation(StringField(f, "consultation"));
+  a.set_space(StringField(f, "space"));
+  *a.mutable_create_time() =
+      TimeUtil::MillisecondsToTimestamp(IntField(f, "create_ms"));
+  return a;
+}
+
+CommentsStore::CommentsStore(RedisClient* redis, Options options)
+    : redis_(redis), options_(options) {}
+
+int CommentsStore::ShardOfTarget(absl::string_view target) {
+  return ShardOfText(target);
+}
+
+std::string CommentsStore::NewId(absl::string_view target) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return absl::StrCat(std::string(1, kHex[ShardOfTarget(target)]),
+                      RandomHex(15));
+}
+
+std::string CommentsStore::IndexKey(int shard, absl::string_view index) {
+  return absl::StrCat(Prefix(shard), index);
+}
+std::string CommentsStore::CommentPrefix(int shard) {
+  return Prefix(shard) + "c:";
+}
+std::string CommentsStore::ActionPrefix(int shard) {
+  return Prefix(shard) + "m:";
+}
+
+std::vector<std::string> CommentsStore::EventArgs(
+    const v1::Event& event) const {
+  return {Int(options_.event_stream_maxlen), event.SerializeAsString()};
+}
+
+namespace {
+std::vector<std::string> WithContext(std::vector<std::string> args,
+                                     const WriteContext& context) {
+  args.push_back(Ms(context.now));
+  args.push_back(context.closes_at.has_value() ? Ms(*context.closes_at) : "");
+  return args;
+}
+}  // namespace
+
+absl::StatusOr<StoredComment> CommentsStore::Create(
+    const v1::Comment& c, absl::string_view request_id,
+    const WriteContext& context, const v1::Event& event) {
+  const std::string id = IdOf(c.name());
+  const int shard = ShardOfId(id);
+  const bool reply = !c.parent().empty();
+  const std::string parent_id = reply ? IdOf(c.parent()) : id;
+  const std::string author_id = IdOf(c.author());
+  v1::CommentRevision first;
+  first.set_type(c.type());
+  first.set_body(c.body());
+  first.set_proposed_change(c.proposed_change());
+  *first.mutable_create_time() = c.create_time();
+
+  std::vector<std::string> args = WithContext(EventArgs(event), context);
+  args.insert(args.end(),
+              {request_id.empty() ? "0" : "1",
+               Int(absl::ToInt64Milliseconds(options_.request_id_ttl)), id,
+               OldestFirstEntry(c), reply ? "1" : "0",
+               c.consultation().empty() ? "0" : "1",
+               first.SerializeAsString()});
+  const std::string created = Int(TimeUtil::TimestampToMilliseconds(
+      c.create_time()));
+  args.insert(
+      args.end(),
+      {"id", id, "target", c.target(), "kind", Int(c.target_kind()),
+       "parent", c.parent(), "thread", c.thread(), "consultation",
+       c.consultation(), "space", c.space(), "round", Int(c.round()), "dv",
+       Int(c.draft_version()), "author", c.author(), "a_name",
+       c.author_display_name(), "a_org", c.author_organisation(), "a_otype",
+       Int(c.author_organisation_type()), "a_country", c.author_country(),
+       "type", Int(c.type()), "body", c.body(), "pc", c.proposed_change(),
+       "lang", c.language(), "anchor",
+       c.has_anchor() ? c.anchor().SerializeAsString() : "", "state", "1",
+       "mreason", "", "endorse", "0", "replies", "0", "flags", "0", "d_out",
+       "0", "version", "1", "etag", "1", "create_ms", created, "update_ms",
+       created});
+  const std::string thread_root = IdOf(c.thread());
+  CDC_ASSIGN_OR_RETURN(
+      RedisReply reply_value,
+      redis_->Eval(
+          CreateScript(),
+          {CommentKey(id), IndexKey(shard, absl::StrCat("t:", c.target())),
+           Key(parent_id, "r"), Key(thread_root, "th"),
+           IndexKey(shard, absl::StrCat("a:", author_id)),
+           IndexKey(shard, absl::StrCat("k:", c.consultation())),
+           IndexKey(shard, absl::StrCat("req:", author_id, ":", request_id)),
+           CommentKey(parent_id), EventStreamKey(shard),
+           IndexKey(shard, "seq"), Key(id, "v")},
+          args));
+  if (reply_value.elements.size() != 2) {
+    return absl::InternalError("redis: unexpected create reply");
+  }
+  if (reply_value.elements[0].str == "prior") {
+    return Get(reply_value.elements[1].str, context.caller);
+  }
+  return ToStored(reply_value.elements[1]);
+}
+
+absl::StatusOr<StoredComment> CommentsStore::Get(absl::string_view id,
+                                                 absl::string_view caller) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> found,
+                       GetMany(ShardOfId(id), {std::string(id)}, caller));
+  if (found.empty()) return absl::NotFoundError("comment");
+  return std::move(found.front());
+}
+
+absl::StatusOr<std::vector<StoredComment>> CommentsStore::GetMany(
+    int shard, const std::vector<std::string>& ids, absl::string_view caller) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(ids.size() * 3);
+  for (const std::string& id : ids) {
+    commands.push_back({"HGETALL", CommentPrefix(shard) + id});
+    commands.push_back({"SISMEMBER", absl::StrCat(Prefix(shard), "e:", id),
+                        std::string(caller)});
+    commands.push_back({"SISMEMBER", absl::StrCat(Prefix(shard), "f:", id),
+                        std::string(caller)});
+  }
+  CDC_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+  std::vector<StoredComment> found;
+  for (size_t i = 0; i + 2 < replies.size(); i += 3) {
+    for (size_t k = i; k < i + 3; ++k) {
+      if (!replies[k].ok()) return replies[k].status();
+    }
+    absl::StatusOr<StoredComment> stored = ToStored(*replies[i]);
+    if (absl::IsNotFound(stored.status())) continue;
+    CDC_RETURN_IF_ERROR(stored.status());
+    stored->endorsed_by_caller = replies[i + 1]->integer == 1;
+    stored->flagged_by_caller = replies[i + 2]->integer == 1;
+    found.push_back(*std::move(stored));
+  }
+  return found;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>>
+CommentsStore::Range(int shard, absl::string_view index, int64_t after_seq,
+                     int limit) {
+  CDC_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_->Command({"ZRANGEBYSCORE", IndexKey(shard, index),
+                       absl::StrCat("(", after_seq), "+inf", "WITHSCORES",
+                       "LIMIT", "0", Int(limit)}));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    int64_t seq = 0;
+    (void)absl::SimpleAtoi(reply.elements[i + 1].str, &seq);
+    out.emplace_back(reply.elements[i].str, seq);
+  }
+  return out;
+}
+
+absl::StatusOr<IndexPage> CommentsStore::ListIndex(
+    absl::string_view index, absl::string_view record_prefix,
+    absl::string_view position, int page_size) {
+  const std::string index_name(index);
+  const bool actions = record_prefix == "m:";
+  return ListAcrossShards(
+      *redis_, position, page_size,
+      [&](int shard) { return IndexKey(shard, index_name); },
+      [&](int shard) {
+        return actions ? ActionPrefix(shard) : CommentPrefix(shard);
+      },
+      {});
+}
+
+absl::StatusOr<StoredComment> CommentsStore::Edit(absl::string_view id,
+                                                  const v1::Comment& values,
+                                                  absl::string_view etag,
+                                                  const WriteContext& context,
+                                                  const v1::Event& event) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  v1::CommentRevision revision;
+  revision.set_type(values.type());
+  revision.set_body(values.body());
+  revision.set_proposed_change(values.proposed_change());
+  *revision.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(
+      absl::ToUnixMillis(context.now));
+  std::vector<std::string> args = WithContext(EventArgs(event), context);
+  args.insert(args.end(), {context.caller, std::string(etag),
+                           revision.SerializeAsString(), "40", "type",
+                           Int(values.type()), "body", values.body(), "pc",
+                           values.proposed_change()});
+  absl::StatusOr<RedisReply> reply = redis_->Eval(
+      EditScript(),
+      {CommentKey(id), Key(id, "v"), EventStreamKey(ShardOfId(id))}, args);
+  if (!reply.ok()) return Explain(reply.status());
+  return ToStored(*reply);
+}
+
+absl::StatusOr<StoredComment> CommentsStore::Withdraw(
+    absl::string_view id, absl::string_view etag, const WriteContext& context,
+    const v1::Event& event) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  CDC_ASSIGN_OR_RETURN(StoredComment current, Get(id, ""));
+  const bool reply = !current.comment.parent().empty();
+  const std::string parent_id =
+      reply ? IdOf(current.comment.parent()) : std::string(id);
+  std::vector<std::string> args = WithContext(EventArgs(event), context);
+  args.insert(args.end(),
+              {context.caller, std::string(etag), reply ? "1" : "0"});
+  absl::StatusOr<RedisReply> value = redis_->Eval(
+      WithdrawScript(),
+      {CommentKey(id), CommentKey(parent_id), EventStreamKey(ShardOfId(id))},
+      args);
+  if (!value.ok()) return Explain(value.status());
+  return ToStored(*value);
+}
+
+absl::StatusOr<StoredComment> CommentsStore::Endorse(
+    absl::string_view id, bool endorse, const WriteContext& context,
+    const v1::Event& event) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  std::vector<std::string> args = WithContext(EventArgs(event), context);
+  args.insert(args.end(),
+              {context.caller, endorse ? "1" : "0", endorse ? "42" : "43"});
+  absl::StatusOr<RedisReply> value = redis_->Eval(
+      EndorseScript(),
+      {CommentKey(id), Key(id, "e"), EventStreamKey(ShardOfId(id))}, args);
+  if (!value.ok()) return Explain(value.status());
+  CDC_ASSIGN_OR_RETURN(StoredComment stored, ToStored(*value));
+  stored.endorsed_by_caller = endorse;
+  return stored;
+}
+
+absl::StatusOr<StoredComment> CommentsStore::Flag(
+    absl::string_view id, const v1::ModerationAction& action,
+    const WriteContext& context, const v1::Event& event) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  const int shard = ShardOfId(id);
+  const std::string action_id = IdOf(action.name());
+  const int64_t ms = TimeUtil::TimestampToMilliseconds(action.create_time());
+  std::vector<std::string> args = WithContext(EventArgs(event), context);
+  args.insert(args.end(),
+              {context.caller,
+               IndexEntry(absl::StrFormat("%013d", ms), id),
+               IndexEntry(NewestFirstSortKey(ms), action_id), "id",
+               action_id, "name", action.name(), "comment", action.comment(),
+               "kind", Int(action.kind()), "actor", action.actor(),
+               "flag_reason", Int(action.flag_reason()), "reason",
+               action.reason(), "consultation", action.consultation(), "space",
+               action.space(), "create_ms", Int(ms)});
+  absl::StatusOr<RedisReply> value = redis_->Eval(
+      FlagScript(),
+      {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
+       ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
+       EventStreamKey(shard)},
+      args);
+  if (!value.ok()) return Explain(value.status());
+  CDC_ASSIGN_OR_RETURN(StoredComment stored, ToStored(*value));
+  stored.flagged_by_caller = true;
+  return stored;
+}
+
+absl::StatusOr<StoredComment> CommentsStore::Moderate(
+    absl::string_view id, bool hide, const v1::ModerationAction& action,
+    const WriteContext& context, const v1::Event& event) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  const int shard = ShardOfId(id);
+  CDC_ASSIGN_OR_RETURN(StoredComment current, Get(id, ""));
+  const bool reply = !current.comment.parent().empty();
+  const std::string parent_id =
+      reply ? IdOf(current.comment.parent()) : std::string(id);
+  const std::string action_id = IdOf(action.name());
+  const int64_t ms = TimeUtil::TimestampToMilliseconds(action.create_time());
+  const int64_t created =
+      TimeUtil::TimestampToMilliseconds(current.comment.create_time());
+  std::vector<std::string> args = WithContext(EventArgs(event), context);
+  args.insert(args.end(),
+              {hide ? "1" : "0", action.reason(),
+               IndexEntry(absl::StrFormat("%013d", created), id),
+               IndexEntry(NewestFirstSortKey(ms), action_id),
+               reply ? "1" : "0", hide ? "45" : "46", "id", action_id, "name",
+               action.name(), "comment", action.comment(), "kind",
+               Int(action.kind()), "actor", action.actor(), "flag_reason", "0",
+               "reason", action.reason(), "consultation",
+               action.consultation(), "space", action.space(), "create_ms",
+               Int(ms)});
+  absl::StatusOr<RedisReply> value = redis_->Eval(
+      ModerateScript(),
+      {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
+       ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
+       CommentKey(parent_id), EventStreamKey(shard)},
+      args);
+  if (!value.ok()) return Explain(value.status());
+  return ToStored(*value);
+}
+
+absl::StatusOr<StoredComment> CommentsStore::SetDisposition(
+    absl::string_view id, const v1::Disposition& disposition,
+    absl::string_view etag, const WriteContext& context,
+    const v1::Event& event) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  std::vector<std::string> args = WithContext(EventArgs(event), context);
+  args.insert(args.end(), {std::string(etag), Int(disposition.outcome()),
+                           disposition.response(), context.caller});
+  absl::StatusOr<RedisReply> value = redis_->Eval(
+      DispositionScript(), {CommentKey(id), EventStreamKey(ShardOfId(id))},
+      args);
+  if (!value.ok()) return Explain(value.status());
+  return ToStored(*value);
+}
+
+absl::StatusOr<std::vector<v1::CommentRevision>> CommentsStore::Revisions(
+    absl::string_view id) {
+  if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
+  CDC_ASSIGN_OR_RETURN(RedisReply reply,
+                       redis_->Command({"LRANGE", Key(id, "v"), "0", "-1"}));
+  std::vector<v1::CommentRevision> revisions;
+  for (size_t i = 0; i < reply.elements.size(); ++i) {
+    v1::CommentRevision& revision = revisions.emplace_back();
+    if (!revision.ParseFromString(reply.elements[i].str)) {
+      return absl::DataLossError("a stored revision does not parse");
+    }
+    revision.set_version(static_cast<int32_t>(i + 1));
+    revision.set_name(absl::StrCat("comments/", id, "/revisions/", i + 1));
+  }
+  return revisions;
+}
+
+}  // namespace cdc::comments
