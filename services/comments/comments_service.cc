@@ -48,6 +48,20 @@ bool IsSecretariat(const v1::Principal& p) {
   return p.role() == v1::ROLE_SECRETARIAT;
 }
 
+// Clears what `caller` may not see of a comment they may read: open flags
+// (moderators only), the moderation reason (its author and moderators), and
+// a withdrawn comment's text and anchor (moderators only).
+void Redact(const v1::Principal& caller, v1::Comment* c) {
+  if (IsSecretariat(caller)) return;
+  c->set_flag_count(0);
+  if (caller.member() != c->author()) c->clear_moderation_reason();
+  if (c->state() == v1::Comment::WITHDRAWN) {
+    c->clear_body();
+    c->clear_proposed_change();
+    c->clear_anchor();
+  }
+}
+
 absl::Status NotFound(absl::string_view name) {
   return absl::NotFoundError(absl::StrCat(name, " does not exist"));
 }
@@ -260,15 +274,7 @@ class CommentsService::Impl {
     v1::Comment out = c;
     out.set_endorsed_by_caller(stored.endorsed_by_caller);
     out.set_flagged_by_caller(stored.flagged_by_caller);
-    if (!moderator) {
-      out.set_flag_count(0);
-      if (!author) out.clear_moderation_reason();
-      if (c.state() == v1::Comment::WITHDRAWN) {
-        out.clear_body();
-        out.clear_proposed_change();
-        out.clear_anchor();
-      }
-    }
+    Redact(caller, &out);
     return out;
   }
 
@@ -302,10 +308,7 @@ class CommentsService::Impl {
     v1::Comment out = std::move(stored.comment);
     out.set_endorsed_by_caller(stored.endorsed_by_caller);
     out.set_flagged_by_caller(stored.flagged_by_caller);
-    if (!IsSecretariat(caller)) {
-      out.set_flag_count(0);
-      if (caller.member() != out.author()) out.clear_moderation_reason();
-    }
+    Redact(caller, &out);
     return out;
   }
 
@@ -346,6 +349,31 @@ class CommentsService::Impl {
       position = std::move(page.next_position);
     } while (!position.empty());
     return all;
+  }
+
+  // The headings of a consultation's sections in draft `version`, removed
+  // ones included (after the others), in document order; as the caller may
+  // read them.
+  absl::StatusOr<std::vector<v1::Section>> Sections(
+      const grpc::ServerContext& context, const std::string& consultation,
+      int version) {
+    std::vector<v1::Section> sections;
+    v1::ListSectionsRequest list;
+    list.set_parent(consultation);
+    list.set_version(version);
+    list.set_include_removed(true);
+    list.set_headings_only(true);
+    list.set_page_size(1000);
+    do {
+      v1::ListSectionsResponse page;
+      CDC_RETURN_IF_ERROR(FromGrpcStatus(
+          consultations_->ListSections(Forward(context).get(), list, &page)));
+      for (v1::Section& s : *page.mutable_sections()) {
+        sections.push_back(std::move(s));
+      }
+      list.set_page_token(page.next_page_token());
+    } while (!list.page_token().empty());
+    return sections;
   }
 
   // Endorse and its inverse differ only in direction and event.
@@ -593,6 +621,7 @@ grpc::Status CommentsService::ListComments(
     }
 
     // Read one page of candidates from the narrowest index given.
+    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
     std::vector<StoredComment> candidates;
     std::string next;
     std::string shard_index;
@@ -614,7 +643,8 @@ grpc::Status CommentsService::ListComments(
     } else if (!request->target().empty()) {
       CDC_ASSIGN_OR_RETURN(Target target,
                            ParseTarget("target", request->target()));
-      (void)target;
+      CDC_RETURN_IF_ERROR(
+          impl_->Consultation(*context, target.consultation, &cache).status());
       shard = CommentsStore::ShardOfTarget(request->target());
       shard_index = absl::StrCat("t:", request->target());
     }
@@ -645,6 +675,9 @@ grpc::Status CommentsService::ListComments(
                                             request->consultation(),
                                             "consultations")
                                 .status());
+        CDC_RETURN_IF_ERROR(
+            impl_->Consultation(*context, request->consultation(), &cache)
+                .status());
         index = absl::StrCat("k:", request->consultation());
       } else if (request->flagged_only()) {
         index = "flagged";
@@ -663,9 +696,10 @@ grpc::Status CommentsService::ListComments(
         candidates.push_back(std::move(stored));
       }
       next = std::move(page.next_position);
+      CDC_RETURN_IF_ERROR(
+          impl_->store_->MarkForCaller(caller.member(), &candidates));
     }
 
-    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
     for (const StoredComment& stored : candidates) {
       const v1::Comment& c = stored.comment;
       if ((!request->target().empty() && c.target() != request->target()) ||
@@ -997,8 +1031,30 @@ grpc::Status CommentsService::GetCommentStatistics(
       consultation = request->scope();
     }
     std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
-    CDC_RETURN_IF_ERROR(
-        impl_->Consultation(*context, consultation, &cache).status());
+    CDC_ASSIGN_OR_RETURN(v1::Consultation k,
+                         impl_->Consultation(*context, consultation, &cache));
+    // Titles and document order come from the draft version of the round
+    // asked for, or else of the newest round the caller may read (an
+    // observer: the newest published one).
+    int version = k.current_version();
+    if (request->round() >= 1 && request->round() <= k.rounds_size()) {
+      version = k.rounds(request->round() - 1).draft_version();
+    } else if (caller.role() == v1::ROLE_OBSERVER) {
+      for (const v1::Round& r : k.rounds()) {
+        if (r.has_publish_time()) version = r.draft_version();
+      }
+    }
+    std::vector<v1::Section> sections;  // none before a first import
+    if (version > 0) {
+      CDC_ASSIGN_OR_RETURN(sections,
+                           impl_->Sections(*context, consultation, version));
+    }
+    if (!section.empty() && std::none_of(sections.begin(), sections.end(),
+                                         [&](const v1::Section& s) {
+                                           return s.name() == section;
+                                         })) {
+      return NotFound(section);
+    }
     CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> all,
                          impl_->AllOfConsultation(consultation));
 
@@ -1058,7 +1114,6 @@ grpc::Status CommentsService::GetCommentStatistics(
       if (request->round() != 0 && c.round() != request->round()) continue;
       if (!section.empty() && c.target() != section) continue;
       if (caller.role() == v1::ROLE_OBSERVER) {
-        const v1::Consultation& k = *cache.at(consultation);
         if (c.round() < 1 || c.round() > k.rounds_size() ||
             !k.rounds(c.round() - 1).has_publish_time()) {
           continue;
@@ -1070,7 +1125,23 @@ grpc::Status CommentsService::GetCommentStatistics(
     response->set_scope(request->scope());
     response->set_round(request->round());
     count(in_scope, response);
+    for (const v1::Section& s : sections) {
+      if (s.name() == section) response->set_section_title(s.title());
+    }
     if (request->include_sections() && section.empty()) {
+      // Every section of the version in document order; a removed one only
+      // when comments on it are counted.
+      for (const v1::Section& s : sections) {
+        auto comments = by_section.extract(s.name());
+        if (s.removed() && comments.empty()) continue;
+        v1::CommentStatistics* entry = response->add_sections();
+        entry->set_scope(s.name());
+        entry->set_round(request->round());
+        entry->set_section_title(s.title());
+        count(comments.empty() ? std::vector<const v1::Comment*>{}
+                               : comments.mapped(),
+              entry);
+      }
       for (const auto& [target, comments] : by_section) {
         v1::CommentStatistics* entry = response->add_sections();
         entry->set_scope(target);
@@ -1114,21 +1185,10 @@ grpc::Status CommentsService::ExportRecord(
 
     // The sections of the round's draft, for order and titles.
     std::map<std::string, v1::Section> sections;
-    v1::ListSectionsRequest list;
-    list.set_parent(request->consultation());
-    list.set_version(chosen.draft_version());
-    list.set_include_removed(true);
-    list.set_headings_only(true);
-    list.set_page_size(1000);
-    do {
-      v1::ListSectionsResponse page;
-      CDC_RETURN_IF_ERROR(FromGrpcStatus(impl_->consultations_->ListSections(
-          impl_->Forward(*context).get(), list, &page)));
-      for (v1::Section& s : *page.mutable_sections()) {
-        sections[s.name()] = std::move(s);
-      }
-      list.set_page_token(page.next_page_token());
-    } while (!list.page_token().empty());
+    CDC_ASSIGN_OR_RETURN(std::vector<v1::Section> listed,
+                         impl_->Sections(*context, request->consultation(),
+                                         chosen.draft_version()));
+    for (v1::Section& s : listed) sections[s.name()] = std::move(s);
 
     CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> all,
                          impl_->AllOfConsultation(request->consultation()));

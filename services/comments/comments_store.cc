@@ -48,6 +48,12 @@ local function check_open()
     return redis.error_reply('FAILED_PRECONDITION round closed')
   end
 end
+-- A comment's one entry in the flagged queue, built from its stored
+-- create_ms as OldestFirstEntry builds it (13 digits, then the id), so that
+-- every flag adds the same entry and a moderation removes it.
+local function queue_entry(created, id)
+  return string.rep('0', 13 - #created) .. created .. '\1' .. id
+end
 )lua";
 
 const RedisScript& Script(absl::string_view body) {
@@ -170,18 +176,18 @@ return redis.call('HGETALL', KEYS[1])
 }
 
 // KEYS: 1 comment, 2 flaggers, 3 flagged queue, 4 action, 5 action index,
-// 6 events. ARGV: 5 caller, 6 queue entry, 7 action entry, 8.. action
+// 6 events. ARGV: 5 caller, 6 comment id, 7 action entry, 8.. action
 // fields.
 const RedisScript& FlagScript() {
   static const RedisScript& script = Script(R"lua(
-local c = redis.call('HMGET', KEYS[1], 'author', 'state')
+local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'create_ms')
 if not c[1] then return redis.error_reply('NOT_FOUND comment') end
 if c[1] == ARGV[5] then return redis.error_reply('FAILED_PRECONDITION own') end
 if c[2] == '3' then return redis.error_reply('FAILED_PRECONDITION state 3') end
 if redis.call('SADD', KEYS[2], ARGV[5]) == 1 then
   local count = redis.call('HINCRBY', KEYS[1], 'flags', 1)
   redis.call('HINCRBY', KEYS[1], 'etag', 1)
-  redis.call('ZADD', KEYS[3], 0, ARGV[6])
+  redis.call('ZADD', KEYS[3], 0, queue_entry(c[3], ARGV[6]))
   redis.call('HSET', KEYS[4], unpack(ARGV, 8))
   redis.call('ZADD', KEYS[5], 0, ARGV[7])
   emit(KEYS[6], with_int(ARGV[2], 44, 4, count))
@@ -192,11 +198,11 @@ return redis.call('HGETALL', KEYS[1])
 }
 
 // KEYS: 1 comment, 2 flaggers, 3 flagged queue, 4 action, 5 action index,
-// 6 parent, 7 events. ARGV: 5 "1" hide / "0" restore, 6 reason, 7 queue
-// entry, 8 action entry, 9 is reply, 10 payload field, 11.. action fields.
+// 6 parent, 7 events. ARGV: 5 "1" hide / "0" restore, 6 reason, 7 comment
+// id, 8 action entry, 9 is reply, 10 payload field, 11.. action fields.
 const RedisScript& ModerateScript() {
   static const RedisScript& script = Script(R"lua(
-local c = redis.call('HMGET', KEYS[1], 'state', 'flags')
+local c = redis.call('HMGET', KEYS[1], 'state', 'flags', 'create_ms')
 if not c[1] then return redis.error_reply('NOT_FOUND comment') end
 local was_hidden = 0
 if ARGV[5] == '1' then
@@ -213,7 +219,7 @@ end
 redis.call('HSET', KEYS[1], 'flags', '0', 'mreason', ARGV[6])
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
 redis.call('DEL', KEYS[2])
-redis.call('ZREM', KEYS[3], ARGV[7])
+redis.call('ZREM', KEYS[3], queue_entry(c[3], ARGV[7]))
 redis.call('HSET', KEYS[4], unpack(ARGV, 11))
 redis.call('ZADD', KEYS[5], 0, ARGV[8])
 local event = ARGV[2]
@@ -483,6 +489,30 @@ absl::StatusOr<std::vector<StoredComment>> CommentsStore::GetMany(
   return found;
 }
 
+absl::Status CommentsStore::MarkForCaller(
+    absl::string_view caller, std::vector<StoredComment>* comments) {
+  if (comments->empty()) return absl::OkStatus();
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(comments->size() * 2);
+  for (const StoredComment& stored : *comments) {
+    const std::string id = IdOf(stored.comment.name());
+    commands.push_back({"SISMEMBER", Key(id, "e"), std::string(caller)});
+    commands.push_back({"SISMEMBER", Key(id, "f"), std::string(caller)});
+  }
+  CDC_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+  if (replies.size() != commands.size()) {
+    return absl::InternalError("redis: unexpected pipeline reply");
+  }
+  for (size_t i = 0; i < comments->size(); ++i) {
+    for (size_t k = 2 * i; k < 2 * i + 2; ++k) {
+      if (!replies[k].ok()) return replies[k].status();
+    }
+    (*comments)[i].endorsed_by_caller = replies[2 * i]->integer == 1;
+    (*comments)[i].flagged_by_caller = replies[2 * i + 1]->integer == 1;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, int64_t>>>
 CommentsStore::Range(int shard, absl::string_view index, int64_t after_seq,
                      int limit) {
@@ -581,15 +611,29 @@ absl::StatusOr<StoredComment> CommentsStore::Flag(
   const std::string action_id = IdOf(action.name());
   const int64_t ms = TimeUtil::TimestampToMilliseconds(action.create_time());
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(),
-              {context.caller,
-               IndexEntry(absl::StrFormat("%013d", ms), id),
-               IndexEntry(NewestFirstSortKey(ms), action_id), "id",
-               action_id, "name", action.name(), "comment", action.comment(),
-               "kind", Int(action.kind()), "actor", action.actor(),
-               "flag_reason", Int(action.flag_reason()), "reason",
-               action.reason(), "consultation", action.consultation(), "space",
-               action.space(), "create_ms", Int(ms)});
+  args.insert(args.end(), {context.caller,
+                           std::string(id),
+                           IndexEntry(NewestFirstSortKey(ms), action_id),
+                           "id",
+                           action_id,
+                           "name",
+                           action.name(),
+                           "comment",
+                           action.comment(),
+                           "kind",
+                           Int(action.kind()),
+                           "actor",
+                           action.actor(),
+                           "flag_reason",
+                           Int(action.flag_reason()),
+                           "reason",
+                           action.reason(),
+                           "consultation",
+                           action.consultation(),
+                           "space",
+                           action.space(),
+                           "create_ms",
+                           Int(ms)});
   absl::StatusOr<RedisReply> value = redis_->Eval(
       FlagScript(),
       {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
@@ -613,19 +657,33 @@ absl::StatusOr<StoredComment> CommentsStore::Moderate(
       reply ? IdOf(current.comment.parent()) : std::string(id);
   const std::string action_id = IdOf(action.name());
   const int64_t ms = TimeUtil::TimestampToMilliseconds(action.create_time());
-  const int64_t created =
-      TimeUtil::TimestampToMilliseconds(current.comment.create_time());
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(),
-              {hide ? "1" : "0", action.reason(),
-               IndexEntry(absl::StrFormat("%013d", created), id),
-               IndexEntry(NewestFirstSortKey(ms), action_id),
-               reply ? "1" : "0", hide ? "45" : "46", "id", action_id, "name",
-               action.name(), "comment", action.comment(), "kind",
-               Int(action.kind()), "actor", action.actor(), "flag_reason", "0",
-               "reason", action.reason(), "consultation",
-               action.consultation(), "space", action.space(), "create_ms",
-               Int(ms)});
+  args.insert(args.end(), {hide ? "1" : "0",
+                           action.reason(),
+                           std::string(id),
+                           IndexEntry(NewestFirstSortKey(ms), action_id),
+                           reply ? "1" : "0",
+                           hide ? "45" : "46",
+                           "id",
+                           action_id,
+                           "name",
+                           action.name(),
+                           "comment",
+                           action.comment(),
+                           "kind",
+                           Int(action.kind()),
+                           "actor",
+                           action.actor(),
+                           "flag_reason",
+                           "0",
+                           "reason",
+                           action.reason(),
+                           "consultation",
+                           action.consultation(),
+                           "space",
+                           action.space(),
+                           "create_ms",
+                           Int(ms)});
   absl::StatusOr<RedisReply> value = redis_->Eval(
       ModerateScript(),
       {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),

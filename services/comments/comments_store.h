@@ -11,7 +11,8 @@
 //   comments:{sk}:th:<root>        zset  the whole thread of a root, by seq
 //   comments:{sk}:a:<member>       zset  "<ms>\1<id>": by author
 //   comments:{sk}:k:<consultation> zset  "<ms>\1<id>": by consultation
-//   comments:{sk}:flagged          zset  "<ms>\1<id>": open flags
+//   comments:{sk}:flagged          zset  "<created ms>\1<id>": one entry per
+//                                        comment with open flags
 //   comments:{sk}:e:<id>           set   members who endorsed <id>
 //   comments:{sk}:f:<id>           set   members whose flag is open
 //   comments:{sk}:v:<id>           list  serialized CommentRevision, v1..
@@ -82,6 +83,11 @@ class CommentsStore final {
   absl::StatusOr<std::vector<StoredComment>> GetMany(
       int shard, const std::vector<std::string>& ids,
       absl::string_view caller);
+
+  // Sets the *_by_caller flags of `comments` for `caller`; they may come
+  // from any shards (as ListIndex returns them). One pipelined round trip.
+  absl::Status MarkForCaller(absl::string_view caller,
+                             std::vector<StoredComment>* comments);
 
   // Ids on an index of `shard` ("t:<target>", "r:<id>", "th:<root>") with
   // seq > after_seq, oldest first, at most `limit`.

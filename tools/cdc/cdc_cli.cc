@@ -1,10 +1,15 @@
 #include "tools/cdc/cdc_cli.h"
 
+#include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/security/credentials.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <optional>
+#include <utility>
 
 #include "absl/algorithm/container.h"
 #include "absl/flags/commandlineflag.h"
@@ -24,6 +29,8 @@ ABSL_FLAG(std::string, members_address, "127.0.0.1:7701",
           "host:port of cdc-members");
 ABSL_FLAG(std::string, consultations_address, "127.0.0.1:7702",
           "host:port of cdc-consultations");
+ABSL_FLAG(std::string, comments_address, "127.0.0.1:7703",
+          "host:port of cdc-comments");
 ABSL_FLAG(std::string, token, "",
           "bearer token (a session or API token); also CDC_TOKEN");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10),
@@ -63,6 +70,16 @@ int ExitCode(const absl::Status& status) {
 absl::Status RequireFlag(absl::string_view flag, absl::string_view value) {
   if (!absl::StripAsciiWhitespace(value).empty()) return absl::OkStatus();
   return UsageError(absl::StrCat("--", flag, " is required"));
+}
+
+absl::Status RequireFlags(
+    std::initializer_list<std::pair<absl::string_view, std::string>> flags) {
+  for (const auto& [name, value] : flags) {
+    if (absl::Status status = RequireFlag(name, value); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<absl::Time> ParseTime(absl::string_view flag,
@@ -165,6 +182,63 @@ absl::StatusOr<int> ParseEnum(
                                  "\"; one of: ", absl::StrJoin(labels, ", ")));
 }
 
+absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(
+    const std::string& path) {
+  if (path == "-") {
+    return std::unique_ptr<OutputFile>(new OutputFile(path, "", stdout));
+  }
+  // O_EXCL: never write through a file (or link) someone else made.
+  std::string temporary = absl::StrCat(path, ".", getpid(), ".tmp");
+  const int fd =
+      open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  std::FILE* file = fd < 0 ? nullptr : fdopen(fd, "wb");
+  if (file == nullptr) {
+    const int error = errno;
+    if (fd >= 0) {
+      close(fd);
+      unlink(temporary.c_str());
+    }
+    return UsageError(
+        absl::StrCat("cannot write ", path, ": ", std::strerror(error)));
+  }
+  return std::unique_ptr<OutputFile>(
+      new OutputFile(path, std::move(temporary), file));
+}
+
+OutputFile::OutputFile(std::string path, std::string temporary, std::FILE* file)
+    : path_(std::move(path)), temporary_(std::move(temporary)), file_(file) {}
+
+OutputFile::~OutputFile() {
+  if (file_ != nullptr && file_ != stdout) {
+    std::fclose(file_);
+    unlink(temporary_.c_str());
+  }
+}
+
+absl::Status OutputFile::Write(absl::string_view data) {
+  if (std::fwrite(data.data(), 1, data.size(), file_) == data.size()) {
+    return absl::OkStatus();
+  }
+  return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", path_));
+}
+
+absl::Status OutputFile::Commit() {
+  const auto failed = [&] {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", path_));
+  };
+  if (std::fflush(file_) != 0) return failed();
+  if (file_ == stdout) return absl::OkStatus();
+  if (fsync(fileno(file_)) != 0) return failed();
+  std::FILE* file = std::exchange(file_, nullptr);
+  if (std::fclose(file) != 0 ||
+      rename(temporary_.c_str(), path_.c_str()) != 0) {
+    const absl::Status status = failed();
+    unlink(temporary_.c_str());
+    return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> CheckCommandLineFlags(int argc,
                                                                char** argv) {
   std::vector<std::string> names;
@@ -222,6 +296,7 @@ absl::StatusOr<CliOptions> CliOptionsFromFlags() {
   CliOptions options;
   options.members_address = absl::GetFlag(FLAGS_members_address);
   options.consultations_address = absl::GetFlag(FLAGS_consultations_address);
+  options.comments_address = absl::GetFlag(FLAGS_comments_address);
   options.token =
       std::string(absl::StripAsciiWhitespace(absl::GetFlag(FLAGS_token)));
   options.deadline = absl::GetFlag(FLAGS_deadline);
@@ -230,16 +305,20 @@ absl::StatusOr<CliOptions> CliOptionsFromFlags() {
     return UsageError("--deadline must be positive, e.g. 10s");
   }
   if (options.members_address.empty() ||
-      options.consultations_address.empty()) {
+      options.consultations_address.empty() ||
+      options.comments_address.empty()) {
     return UsageError(
-        "--members_address and --consultations_address must not be empty");
+        "--members_address, --consultations_address and --comments_address "
+        "must not be empty");
   }
   return options;
 }
 
 const std::vector<std::string>& ConnectionFlags() {
-  static const auto* const kFlags = new std::vector<std::string>{
-      "members_address", "consultations_address", "token", "deadline", "json"};
+  static const auto* const kFlags =
+      new std::vector<std::string>{"members_address",  "consultations_address",
+                                   "comments_address", "token",
+                                   "deadline",         "json"};
   return *kFlags;
 }
 
@@ -247,7 +326,8 @@ Cli::Cli(CliOptions options)
     : options_(std::move(options)),
       members_{"cdc-members", options_.members_address, nullptr},
       consultations_{"cdc-consultations", options_.consultations_address,
-                     nullptr} {}
+                     nullptr},
+      comments_{"cdc-comments", options_.comments_address, nullptr} {}
 
 std::shared_ptr<grpc::Channel> Cli::Channel(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());

@@ -1,6 +1,7 @@
 // The plumbing of the `cdc` command-line tool: the connection flags, one
-// client per service, "call, then print the answer" helpers, and the parsing
-// of command-line values (times, resource names, enum names).
+// client per service, "call, then print the answer" helpers, output files,
+// and the parsing of command-line values (times, resource names, enum
+// names).
 //
 // Errors: a command returns an absl::Status. A status made by UsageError is
 // the user's mistake, found before any call (exit 2); any other error is a
@@ -13,10 +14,14 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/support/sync_stream.h>
 
+#include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -24,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cdc/v1/comments.grpc.pb.h"
 #include "cdc/v1/consultations.grpc.pb.h"
 #include "cdc/v1/members.grpc.pb.h"
 
@@ -38,6 +44,9 @@ int ExitCode(const absl::Status& status);
 
 // Usage error "--<flag> is required" when `value` is empty.
 absl::Status RequireFlag(absl::string_view flag, absl::string_view value);
+// RequireFlag for each {flag, value}, in order: the first missing one.
+absl::Status RequireFlags(
+    std::initializer_list<std::pair<absl::string_view, std::string>> flags);
 
 // A time given as RFC 3339 ("2026-12-31T23:59:00Z", any UTC offset) or
 // relative to `now`: "+30d", "+12h", "+90m" (a positive whole number of
@@ -53,6 +62,19 @@ absl::StatusOr<std::string> ResourceName(absl::string_view collection,
                                          absl::string_view text);
 // The id of a resource name: "consultations/x" -> "x".
 absl::string_view ResourceId(absl::string_view name);
+
+// A request whose `name` is the resource of `collection` named by
+// `operand` (see ResourceName), e.g.
+// NamedRequest<v1::CloseRoundRequest>("consultations", "x").
+template <typename Request>
+absl::StatusOr<Request> NamedRequest(absl::string_view collection,
+                                     absl::string_view operand) {
+  absl::StatusOr<std::string> name = ResourceName(collection, operand);
+  if (!name.ok()) return name.status();
+  Request request;
+  request.set_name(*std::move(name));
+  return request;
+}
 
 // How enum values are spelled on the command line and in text output: the
 // value's proto name without the enum's common prefix (the part of its
@@ -89,11 +111,39 @@ absl::StatusOr<Enum> ParseEnum(absl::string_view flag, absl::string_view text) {
 absl::StatusOr<std::vector<std::string>> CheckCommandLineFlags(int argc,
                                                                char** argv);
 
+// Where a command writes a file's worth of output (`--output FILE|-`): "-"
+// is stdout, written as it comes; FILE is written to a temporary file
+// beside it and renamed to FILE by Commit, so a command that fails leaves
+// no half-written FILE (and an earlier FILE as it was).
+class OutputFile final {
+ public:
+  // Usage error when a file cannot be created beside FILE.
+  static absl::StatusOr<std::unique_ptr<OutputFile>> Open(
+      const std::string& path);
+  // Removes the temporary file unless committed.
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  // Errors: the errno of the failed write, naming the file.
+  absl::Status Write(absl::string_view data);
+  // Flushes, and replaces FILE with what was written. Errors as Write.
+  absl::Status Commit();
+
+ private:
+  OutputFile(std::string path, std::string temporary, std::FILE* file);
+
+  const std::string path_;       // FILE, or "-" for stdout
+  const std::string temporary_;  // beside FILE; empty for stdout
+  std::FILE* file_;              // temporary_ open for writing, or stdout
+};
+
 // The connection flags: --members_address, --consultations_address,
-// --token, --deadline, --json.
+// --comments_address, --token, --deadline, --json.
 struct CliOptions {
   std::string members_address;        // host:port of cdc-members
   std::string consultations_address;  // host:port of cdc-consultations
+  std::string comments_address;       // host:port of cdc-comments
   std::string token;                  // bearer token; empty: none sent
   absl::Duration deadline;            // per call
   bool json = false;                  // print proto3 JSON instead of text
@@ -122,14 +172,42 @@ class Cli final {
   template <typename Stub, typename Request, typename Response>
   absl::Status Call(Method<Stub, Request, Response> method,
                     const Request& request, Response* response) {
-    Endpoint<Stub>& endpoint = EndpointFor<Stub>();
-    if (endpoint.stub == nullptr) {
-      endpoint.stub = std::make_unique<Stub>(Channel(endpoint.address));
-    }
+    Endpoint<Stub>& endpoint = Connected<Stub>();
     return Invoke(
         endpoint.service, endpoint.address, [&](grpc::ClientContext* context) {
           return (endpoint.stub.get()->*method)(context, request, response);
         });
+  }
+
+  // The stub method of one server-streaming RPC, e.g.
+  // &v1::CommentsService::Stub::ExportRecord.
+  template <typename Stub, typename Request, typename Response>
+  using StreamMethod = std::unique_ptr<grpc::ClientReader<Response>> (Stub::*)(
+      grpc::ClientContext*, const Request&);
+
+  // Calls a server-streaming `method` as Call does (the deadline covers the
+  // whole stream) and hands each message to `each` as it arrives. When
+  // `each` fails, the call is cancelled and its status returned; otherwise
+  // the server's.
+  template <typename Stub, typename Request, typename Response>
+  absl::Status CallStream(
+      StreamMethod<Stub, Request, Response> method, const Request& request,
+      std::type_identity_t<absl::FunctionRef<absl::Status(const Response&)>>
+          each) {
+    Endpoint<Stub>& endpoint = Connected<Stub>();
+    absl::Status stopped;
+    absl::Status status = Invoke(
+        endpoint.service, endpoint.address, [&](grpc::ClientContext* context) {
+          std::unique_ptr<grpc::ClientReader<Response>> reader =
+              (endpoint.stub.get()->*method)(context, request);
+          Response response;
+          while (stopped.ok() && reader->Read(&response)) {
+            stopped = each(response);
+            if (!stopped.ok()) context->TryCancel();
+          }
+          return reader->Finish();
+        });
+    return stopped.ok() ? status : stopped;
   }
 
   // Calls a List method page after page (200 at a time) and appends every
@@ -213,11 +291,23 @@ class Cli final {
   Endpoint<Stub>& EndpointFor() {
     if constexpr (std::is_same_v<Stub, v1::MembersService::Stub>) {
       return members_;
-    } else {
-      static_assert(std::is_same_v<Stub, v1::ConsultationsService::Stub>,
-                    "add an Endpoint for this service");
+    } else if constexpr (std::is_same_v<Stub, v1::ConsultationsService::Stub>) {
       return consultations_;
+    } else {
+      static_assert(std::is_same_v<Stub, v1::CommentsService::Stub>,
+                    "add an Endpoint for this service");
+      return comments_;
     }
+  }
+
+  // The endpoint of `Stub`, its stub made on first use.
+  template <typename Stub>
+  Endpoint<Stub>& Connected() {
+    Endpoint<Stub>& endpoint = EndpointFor<Stub>();
+    if (endpoint.stub == nullptr) {
+      endpoint.stub = std::make_unique<Stub>(Channel(endpoint.address));
+    }
+    return endpoint;
   }
 
   static std::shared_ptr<grpc::Channel> Channel(const std::string& address);
@@ -228,6 +318,7 @@ class Cli final {
   CliOptions options_;
   Endpoint<v1::MembersService::Stub> members_;
   Endpoint<v1::ConsultationsService::Stub> consultations_;
+  Endpoint<v1::CommentsService::Stub> comments_;
 };
 
 }  // namespace cdc::cli

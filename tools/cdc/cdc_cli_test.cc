@@ -2,6 +2,9 @@
 // server involved (cdc_members_test.cc runs the tool against one).
 #include "tools/cdc/cdc_cli.h"
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,8 @@
 #include "gtest/gtest.h"
 #include "services/common/status_matchers.h"
 #include "tools/cdc/commands.h"
+#include "tools/cdc/csv.h"
+#include "tools/cdc/record_export.h"
 #include "tools/cdc/text_output.h"
 
 namespace cdc::cli {
@@ -148,6 +153,145 @@ TEST(FormatTimeTest, PrintsUtcSecondsOrADashWhenUnset) {
             "2026-12-31T22:59:00Z");
 }
 
+TEST(ExcerptTest, KeepsTheFirstLineCutByCodePoints) {
+  EXPECT_EQ(Excerpt("short", 10), "short");
+  EXPECT_EQ(Excerpt("first line\nsecond", 20), "first line…");
+  EXPECT_EQ(Excerpt("trailing newline\n", 20), "trailing newline");
+  EXPECT_EQ(Excerpt("Égalité des chances", 8), "Égalité…");
+  EXPECT_EQ(DisplayWidth(Excerpt("平等平等平等", 4)), 4);
+  EXPECT_EQ(Excerpt("", 5), "");
+}
+
+TEST(CsvTest, WritesPlainFieldsAsTheyAre) {
+  EXPECT_EQ(CsvField("plain text; with: punctuation"),
+            "plain text; with: punctuation");
+  EXPECT_EQ(CsvRecord({"a", "b", "c"}), "a,b,c\r\n");
+}
+
+TEST(CsvTest, QuotesFieldsWithCommasQuotesAndLineBreaksDoublingQuotes) {
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(CsvField("\""), "\"\"\"\"");
+  EXPECT_EQ(CsvField("line\nbreak"), "\"line\nbreak\"");
+  EXPECT_EQ(CsvField("carriage\rreturn"), "\"carriage\rreturn\"");
+  EXPECT_EQ(CsvRecord({"one\r\ntwo", "x"}), "\"one\r\ntwo\",x\r\n");
+}
+
+TEST(CsvTest, KeepsEmptyFieldsInTheirPlaces) {
+  EXPECT_EQ(CsvField(""), "");
+  EXPECT_EQ(CsvRecord({"", "b", ""}), ",b,\r\n");
+  EXPECT_EQ(CsvRecord({"", ""}), ",\r\n");
+  EXPECT_EQ(CsvRecord({}), "\r\n");
+}
+
+TEST(CsvTest, PassesUtf8ThroughByteForByte) {
+  EXPECT_EQ(CsvField("Égalité — 平等 المساواة 🌍"), "Égalité — 平等 المساواة 🌍");
+  EXPECT_EQ(CsvRecord({"Données, Citoyens", "🌍"}),
+            "\"Données, Citoyens\",🌍\r\n");
+}
+
+v1::RecordEntry SampleEntry() {
+  v1::RecordEntry entry;
+  entry.set_consultation("consultations/framework");
+  entry.set_round(2);
+  entry.set_draft_version(3);
+  entry.set_section("consultations/framework/sections/quality");
+  entry.set_section_key("quality");
+  entry.set_section_title("Quality");
+  entry.set_section_order(1);
+  entry.set_comment("comments/c1");
+  entry.set_author_organisation("Données, Citoyens");
+  entry.set_author_organisation_type(v1::ORGANISATION_TYPE_CIVIL_SOCIETY);
+  entry.set_author_country("FRA");
+  entry.set_type(v1::Comment::EDITORIAL);
+  entry.set_body("Say \"fit for use\".\nThanks.");
+  entry.set_language("fr");
+  entry.set_endorsement_count(4);
+  entry.set_disposition(v1::Disposition::PARTLY_ACCEPTED);
+  entry.set_response("Partly.");
+  *entry.mutable_create_time() =
+      ToTimestamp(Rfc3339("2026-12-01T10:00:00.5+01:00"));
+  return entry;
+}
+
+TEST(RecordExportTest, CsvHasAHeaderAndOneRowPerEntryWithReadableValues) {
+  EXPECT_EQ(RecordHeader(RecordFormat::kCsv),
+            "consultation,round,draft_version,section_key,section_title,"
+            "section_order,comment,parent,author_organisation,"
+            "author_organisation_type,author_country,type,body,"
+            "proposed_change,quote,language,endorsement_count,disposition,"
+            "response,create_time,disposition_time\r\n");
+  EXPECT_EQ(RecordLine(RecordFormat::kCsv, SampleEntry()),
+            "consultations/framework,2,3,quality,Quality,1,comments/c1,,"
+            "\"Données, Citoyens\",civil-society,FRA,editorial,"
+            "\"Say \"\"fit for use\"\".\nThanks.\",,,fr,4,partly-accepted,"
+            "Partly.,2026-12-01T09:00:00Z,\r\n");
+  // Unspecified enums and unset times are empty cells, not "-".
+  EXPECT_EQ(RecordLine(RecordFormat::kCsv, v1::RecordEntry()),
+            ",0,0,,,0,,,,,,,,,,,0,,,,\r\n");
+}
+
+TEST(RecordExportTest, JsonLinesHaveOneObjectALineWithDefaultsIncluded) {
+  EXPECT_EQ(RecordHeader(RecordFormat::kJsonLines), "");
+  const std::string line = RecordLine(RecordFormat::kJsonLines, SampleEntry());
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  EXPECT_THAT(line, ::testing::StartsWith("{\"consultation\":"));
+  EXPECT_THAT(line,
+              HasSubstr("\"body\":\"Say \\\"fit for use\\\".\\nThanks.\""));
+  EXPECT_THAT(line, HasSubstr("\"disposition\":\"PARTLY_ACCEPTED\""));
+  EXPECT_THAT(line, HasSubstr("\"parent\":\"\""));
+  EXPECT_THAT(line, HasSubstr("\"createTime\":\"2026-12-01T09:00:00.500Z\""));
+}
+
+TEST(RecordExportTest, ParsesTheFormatInAnyCase) {
+  EXPECT_EQ(*ParseRecordFormat("csv"), RecordFormat::kCsv);
+  EXPECT_EQ(*ParseRecordFormat("JSONL"), RecordFormat::kJsonLines);
+  absl::StatusOr<RecordFormat> bad = ParseRecordFormat("xlsx");
+  EXPECT_THAT(bad, StatusIs(Code::kInvalidArgument,
+                            "--format: unknown value \"xlsx\"; one of: csv, "
+                            "jsonl"));
+  EXPECT_TRUE(IsUsageError(bad.status()));
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+TEST(OutputFileTest, ReplacesTheFileOnlyOnCommit) {
+  const std::string path = ::testing::TempDir() + "/cdc_output_file_test.csv";
+  std::ofstream(path) << "earlier\n";
+  {
+    absl::StatusOr<std::unique_ptr<OutputFile>> output = OutputFile::Open(path);
+    ASSERT_THAT(output, IsOk());
+    ASSERT_THAT((*output)->Write("abandoned"), IsOk());
+  }
+  EXPECT_EQ(ReadFile(path), "earlier\n");
+
+  absl::StatusOr<std::unique_ptr<OutputFile>> output = OutputFile::Open(path);
+  ASSERT_THAT(output, IsOk());
+  ASSERT_THAT((*output)->Write("a,b\r\n"), IsOk());
+  ASSERT_THAT((*output)->Write("1,2\r\n"), IsOk());
+  EXPECT_EQ(ReadFile(path), "earlier\n");
+  ASSERT_THAT((*output)->Commit(), IsOk());
+  EXPECT_EQ(ReadFile(path), "a,b\r\n1,2\r\n");
+  output->reset();
+  EXPECT_EQ(ReadFile(path), "a,b\r\n1,2\r\n");
+  std::remove(path.c_str());
+}
+
+TEST(OutputFileTest, AFileThatCannotBeMadeIsAUsageError) {
+  absl::StatusOr<std::unique_ptr<OutputFile>> output =
+      OutputFile::Open("/nonexistent-directory/record.csv");
+  EXPECT_THAT(output,
+              StatusIs(Code::kInvalidArgument,
+                       HasSubstr("cannot write /nonexistent-directory/")));
+  EXPECT_TRUE(IsUsageError(output.status()));
+}
+
 // Runs CheckCommandLineFlags on `args` (program name added); restores every
 // flag afterwards.
 absl::StatusOr<std::vector<std::string>> CheckFlags(
@@ -187,6 +331,12 @@ TEST(ResolveTest, FindsTheCommandAndItsOperands) {
   EXPECT_EQ(invocation->command->words, "consultation import");
   EXPECT_THAT(invocation->operands, ElementsAre("x", "draft.md"));
   EXPECT_THAT(Resolve({"cdc", "whoami"}, {"token", "json"}), IsOk());
+  EXPECT_THAT(Resolve({"cdc", "export", "x"},
+                      {"comments_address", "round", "format", "output"}),
+              IsOk());
+  EXPECT_THAT(Resolve({"cdc", "comment", "list"},
+                      {"consultation", "type", "awaiting_disposition"}),
+              IsOk());
 }
 
 TEST(ResolveTest, RefusesWrongCommandsOperandsAndFlagsAsUsageErrors) {
@@ -201,6 +351,10 @@ TEST(ResolveTest, RefusesWrongCommandsOperandsAndFlagsAsUsageErrors) {
           {{"cdc", "consultation", "close", "x", "y"}, {}},
           {{"cdc", "consultation", "close", "x"}, {"closes_at"}},
           {{"cdc", "whoami"}, {"email"}},
+          {{"cdc", "comment", "hide", "x"}, {"outcome"}},
+          {{"cdc", "comment", "show"}, {}},
+          {{"cdc", "export"}, {}},
+          {{"cdc", "export", "x"}, {"body"}},
       };
   for (const auto& [args, flags] : cases) {
     absl::StatusOr<Invocation> invocation = Resolve(args, flags);

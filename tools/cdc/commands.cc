@@ -70,6 +70,7 @@ std::string CommandsOfGroup(absl::string_view group) {
 const std::vector<Command>& Commands() {
   static const auto* const kCommands = [] {
     auto* commands = new std::vector<Command>(ConsultationCommands());
+    for (Command& command : CommentCommands()) commands->push_back(command);
     for (Command& command : MemberCommands()) commands->push_back(command);
     commands->push_back(
         {"help", {}, "", "lists the commands and the connection flags", Help});
@@ -92,7 +93,9 @@ std::string HelpText() {
       "The command-line client of the cdc services.\n"
       "TIME is RFC 3339 (2026-12-31T23:59:00Z) or relative to now "
       "(+30d, +12h, +90m).\n"
-      "NAME is consultations/<id> or members/<id>, or just <id>.\n";
+      "NAME, CONSULTATION, COMMENT and MEMBER are consultations/<id>, "
+      "comments/<id> or members/<id>, or just <id>.\n"
+      "TARGET is a resource name: consultations/<id>/sections/<key>.\n";
   absl::string_view group;
   for (const Command& command : Commands()) {
     // Commands of two words are grouped by the first; the others together.

@@ -3,8 +3,8 @@
 // A command is a row of a table: its words ("consultation create"), its
 // operands, its flags (as written in its usage line, which is also the list
 // of the flags it accepts), a one-line summary and the function that runs
-// it. The functions live in consultation_commands.cc and
-// member_commands.cc, one per command.
+// it. The functions live in consultation_commands.cc,
+// comment_commands.cc and member_commands.cc, one per command.
 #pragma once
 
 #include <string>
@@ -37,6 +37,7 @@ struct Command {
 
 // The rows of each group of commands.
 std::vector<Command> ConsultationCommands();
+std::vector<Command> CommentCommands();  // and `export`
 std::vector<Command> MemberCommands();
 
 // Every command, in the order `cdc help` lists them.

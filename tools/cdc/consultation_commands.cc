@@ -176,15 +176,6 @@ std::string ConsultationListText(
 
 // --- Arguments ------------------------------------------------------------
 
-// A request whose `name` is the consultation named by `operand`.
-template <typename Request>
-absl::StatusOr<Request> NamedRequest(absl::string_view operand) {
-  Request request;
-  CDC_ASSIGN_OR_RETURN(*request.mutable_name(),
-                       ResourceName("consultations", operand));
-  return request;
-}
-
 // The TIME in a flag, as a Timestamp; relative times count from `now`.
 absl::StatusOr<google::protobuf::Timestamp> TimeFlag(
     absl::string_view flag, const absl::Flag<std::string>& value,
@@ -251,8 +242,8 @@ absl::Status Import(Cli& cli, const Operands& operands) {
 }
 
 absl::Status Open(Cli& cli, const Operands& operands) {
-  CDC_ASSIGN_OR_RETURN(auto request,
-                       NamedRequest<v1::OpenRoundRequest>(operands[0]));
+  CDC_ASSIGN_OR_RETURN(auto request, NamedRequest<v1::OpenRoundRequest>(
+                                         "consultations", operands[0]));
   CDC_RETURN_IF_ERROR(RequireFlag("closes_at", absl::GetFlag(FLAGS_closes_at)));
   const absl::Time now = absl::Now();
   CDC_ASSIGN_OR_RETURN(*request.mutable_closes_at(),
@@ -270,8 +261,8 @@ absl::Status Open(Cli& cli, const Operands& operands) {
 }
 
 absl::Status Extend(Cli& cli, const Operands& operands) {
-  CDC_ASSIGN_OR_RETURN(auto request,
-                       NamedRequest<v1::ExtendRoundRequest>(operands[0]));
+  CDC_ASSIGN_OR_RETURN(auto request, NamedRequest<v1::ExtendRoundRequest>(
+                                         "consultations", operands[0]));
   CDC_RETURN_IF_ERROR(RequireFlag("closes_at", absl::GetFlag(FLAGS_closes_at)));
   CDC_ASSIGN_OR_RETURN(*request.mutable_closes_at(),
                        TimeFlag("closes_at", FLAGS_closes_at, absl::Now()));
@@ -279,14 +270,14 @@ absl::Status Extend(Cli& cli, const Operands& operands) {
 }
 
 absl::Status Close(Cli& cli, const Operands& operands) {
-  CDC_ASSIGN_OR_RETURN(auto request,
-                       NamedRequest<v1::CloseRoundRequest>(operands[0]));
+  CDC_ASSIGN_OR_RETURN(auto request, NamedRequest<v1::CloseRoundRequest>(
+                                         "consultations", operands[0]));
   return cli.CallAndPrint(&Stub::CloseRound, request, ConsultationText);
 }
 
 absl::Status Publish(Cli& cli, const Operands& operands) {
-  CDC_ASSIGN_OR_RETURN(auto request,
-                       NamedRequest<v1::PublishRecordRequest>(operands[0]));
+  CDC_ASSIGN_OR_RETURN(auto request, NamedRequest<v1::PublishRecordRequest>(
+                                         "consultations", operands[0]));
   return cli.CallAndPrint(&Stub::PublishRecord, request, ConsultationText);
 }
 
@@ -302,8 +293,8 @@ absl::Status List(Cli& cli, const Operands&) {
 }
 
 absl::Status Show(Cli& cli, const Operands& operands) {
-  CDC_ASSIGN_OR_RETURN(auto request,
-                       NamedRequest<v1::GetConsultationRequest>(operands[0]));
+  CDC_ASSIGN_OR_RETURN(auto request, NamedRequest<v1::GetConsultationRequest>(
+                                         "consultations", operands[0]));
   if (!absl::GetFlag(FLAGS_sections)) {
     return cli.CallAndPrint(&Stub::GetConsultation, request, ConsultationText);
   }

@@ -2,6 +2,7 @@
 //
 //   cdc consultation create --title "..."      cdc member list
 //   cdc consultation import x draft.md         cdc sign-in --email ...
+//   cdc comment create TARGET --body "..."     cdc export x --format csv
 //   cdc help                                   (every command)
 //
 // Flags → the command named by the arguments (commands.h) → its function.

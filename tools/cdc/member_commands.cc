@@ -126,15 +126,6 @@ absl::StatusOr<std::string> Password() {
   return password;
 }
 
-// The flags `names` must all be given.
-absl::Status RequireFlags(
-    std::initializer_list<std::pair<absl::string_view, std::string>> flags) {
-  for (const auto& [name, value] : flags) {
-    CDC_RETURN_IF_ERROR(RequireFlag(name, value));
-  }
-  return absl::OkStatus();
-}
-
 // --- Commands ---------------------------------------------------------------
 
 absl::Status Apply(Cli& cli, const Operands&) {

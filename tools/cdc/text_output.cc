@@ -89,6 +89,28 @@ std::string Table::Format() const {
   return out;
 }
 
+std::string Excerpt(absl::string_view text, size_t width) {
+  width = std::max<size_t>(width, 1);
+  const size_t line_end = text.find_first_of("\r\n");
+  bool cut =
+      line_end != absl::string_view::npos &&
+      text.find_first_not_of(" \t\r\n", line_end) != absl::string_view::npos;
+  text = text.substr(0, line_end);
+  if (DisplayWidth(text) + (cut ? 1 : 0) > width) {
+    // Keep width - 1 code points, leaving room for the "…".
+    size_t points = 0;
+    size_t end = 0;
+    for (; end < text.size(); ++end) {
+      const bool starts_point =
+          (static_cast<unsigned char>(text[end]) & 0xC0) != 0x80;
+      if (starts_point && points++ == width - 1) break;
+    }
+    text = text.substr(0, end);
+    cut = true;
+  }
+  return cut ? absl::StrCat(text, "…") : std::string(text);
+}
+
 std::string FormatTime(const google::protobuf::Timestamp& time) {
   if (time.seconds() == 0 && time.nanos() == 0) return "-";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",

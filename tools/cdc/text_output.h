@@ -43,6 +43,10 @@ class Table final {
   std::vector<std::vector<std::string>> rows_;  // each headers_.size() long
 };
 
+// The first line of `text`, cut to at most `width` code points; "…" ends
+// it when anything was left out (a cut or further lines). For table cells.
+std::string Excerpt(absl::string_view text, size_t width);
+
 // RFC 3339 in UTC to the second, "2026-12-31T23:59:00Z"; "-" when unset
 // (zero).
 std::string FormatTime(const google::protobuf::Timestamp& time);
