@@ -87,9 +87,9 @@ absl::StatusOr<Target> ParseTarget(absl::string_view field,
   if ((parts.size() == 4 && parts[0] == "spaces" && parts[2] == "topics") ||
       (parts.size() == 2 &&
        (parts[0] == "conversations" || parts[0] == "resources"))) {
-    return absl::UnimplementedError(absl::StrCat(
-        field, ": comments on ", parts[0],
-        " arrive with cdc-community, which is not built yet"));
+    return absl::UnimplementedError(
+        absl::StrCat(field, ": comments on ", parts[0],
+                     " arrive with cdc-community, which is not built yet"));
   }
   return absl::InvalidArgumentError(absl::StrCat(
       field, ": must be a section name like consultations/{c}/sections/{key}"));
@@ -216,9 +216,9 @@ class CommentsService::Impl {
                          Participate(context, comment.target()));
     if (!answer.may_comment()) return Refusal(answer);
     if (answer.round() != comment.round()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          comment.name(), " belongs to round ", comment.round(),
-          ", which is over"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(comment.name(), " belongs to round ", comment.round(),
+                       ", which is over"));
     }
     return WriteContext{clock_.Now(), FromProto(answer.closes_at()),
                         caller.member()};
@@ -336,10 +336,9 @@ class CommentsService::Impl {
     std::vector<StoredComment> all;
     std::string position;
     do {
-      CDC_ASSIGN_OR_RETURN(
-          IndexPage page,
-          store_->ListIndex(absl::StrCat("k:", consultation), "c:", position,
-                            200));
+      CDC_ASSIGN_OR_RETURN(IndexPage page,
+                           store_->ListIndex(absl::StrCat("k:", consultation),
+                                             "c:", position, 200));
       for (IndexedRecord& record : page.records) {
         StoredComment stored;
         stored.comment = ToComment(record.fields);
@@ -377,16 +376,15 @@ class CommentsService::Impl {
   }
 
   // Endorse and its inverse differ only in direction and event.
-  absl::Status Endorsement(
-                           const grpc::ServerContext& context, absl::string_view name, bool endorse,
+  absl::Status Endorsement(const grpc::ServerContext& context,
+                           absl::string_view name, bool endorse,
                            v1::Comment* response) {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, Caller(context));
     CDC_RETURN_IF_ERROR(RequireRole(
         caller, {v1::ROLE_MEMBER, v1::ROLE_PARTNER, v1::ROLE_SECRETARIAT}));
     CDC_ASSIGN_OR_RETURN(auto found, Readable(context, caller, name));
     const v1::Comment& current = found.first.comment;
-    CDC_ASSIGN_OR_RETURN(WriteContext write,
-                         OpenFor(context, caller, current));
+    CDC_ASSIGN_OR_RETURN(WriteContext write, OpenFor(context, caller, current));
     v1::Event event = NewEvent(caller, current);
     if (endorse) {
       *event.mutable_comment_endorsed()->mutable_comment() = Ref(current);
@@ -400,8 +398,7 @@ class CommentsService::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status Moderation(
-                          const grpc::ServerContext& context,
+  absl::Status Moderation(const grpc::ServerContext& context,
                           absl::string_view name, absl::string_view reason,
                           bool hide, v1::Comment* response) {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, Caller(context));
@@ -427,8 +424,8 @@ class CommentsService::Impl {
       restored->set_reason(std::string(reason));
     }
     WriteContext write{clock_.Now(), std::nullopt, caller.member()};
-    absl::StatusOr<StoredComment> stored =
-        store_->Moderate(IdOf(name), hide, action, write, event);
+    absl::StatusOr<StoredComment> stored = store_->Moderate(
+        IdOf(name), current.parent(), hide, action, write, event);
     if (!stored.ok()) {
       if (!hide && absl::IsFailedPrecondition(stored.status())) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -453,8 +450,8 @@ CommentsService::CommentsService(CommentsStore* store,
                                  std::shared_ptr<grpc::Channel> members,
                                  const Clock& clock)
     : impl_(std::make_unique<Impl>(store, authenticator,
-                                   std::move(consultations),
-                                   std::move(members), clock)) {}
+                                   std::move(consultations), std::move(members),
+                                   clock)) {}
 
 CommentsService::~CommentsService() = default;
 
@@ -491,10 +488,14 @@ grpc::Status CommentsService::CreateComment(
             "comment.target: a reply is on its parent's target; leave it "
             "empty");
       }
-      if (in.has_anchor()) {
+      if (in.has_anchor() &&
+          (!p.has_anchor() || in.anchor().exact() != p.anchor().exact() ||
+           (in.anchor().end() != 0 &&
+            (in.anchor().start() != p.anchor().start() ||
+             in.anchor().end() != p.anchor().end())))) {
         return absl::InvalidArgumentError(
             "comment.anchor: a reply inherits its parent's anchor; leave it "
-            "empty");
+            "empty or give the same one");
       }
       c.set_target(p.target());
       c.set_target_kind(p.target_kind());
@@ -515,13 +516,25 @@ grpc::Status CommentsService::CreateComment(
       c.set_consultation(target.consultation);
     }
 
+    // A retry of a create that succeeded answers with that comment, even
+    // if the round has closed since.
+    if (!request->request_id().empty()) {
+      CDC_ASSIGN_OR_RETURN(
+          std::optional<StoredComment> prior,
+          impl_->store_->FindRequest(c.target(), caller.member(),
+                                     request->request_id()));
+      if (prior.has_value()) {
+        *response = impl_->Answer(caller, *std::move(prior));
+        return absl::OkStatus();
+      }
+    }
     CDC_ASSIGN_OR_RETURN(Participation answer,
                          impl_->Participate(*context, c.target()));
     if (!answer.may_comment()) return Refusal(answer);
     if (parent.has_value() && parent->comment.round() != answer.round()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "comment.parent: belongs to round ", parent->comment.round(),
-          ", which is over"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("comment.parent: belongs to round ",
+                       parent->comment.round(), ", which is over"));
     }
     if (in.has_anchor()) {
       CDC_ASSIGN_OR_RETURN(v1::TextAnchor anchor,
@@ -553,9 +566,8 @@ grpc::Status CommentsService::CreateComment(
     c.set_author_organisation(caller.organisation());
     c.set_author_organisation_type(caller.organisation_type());
     c.set_author_country(caller.country());
-    c.set_type(in.type() == v1::Comment::TYPE_UNSPECIFIED
-                   ? v1::Comment::GENERAL
-                   : in.type());
+    c.set_type(in.type() == v1::Comment::TYPE_UNSPECIFIED ? v1::Comment::GENERAL
+                                                          : in.type());
     c.set_body(in.body());
     c.set_proposed_change(in.proposed_change());
     c.set_language(language);
@@ -653,22 +665,23 @@ grpc::Status CommentsService::ListComments(
       if (!position.empty() && !absl::SimpleAtoi(position, &after)) {
         return absl::InvalidArgumentError("page_token: is malformed");
       }
-      CDC_ASSIGN_OR_RETURN(auto ids, impl_->store_->Range(shard, shard_index,
-                                                          after, page_size + 1));
+      CDC_ASSIGN_OR_RETURN(
+          auto ids,
+          impl_->store_->Range(shard, shard_index, after, page_size + 1));
       if (static_cast<int>(ids.size()) > page_size) {
         ids.resize(page_size);
         next = absl::StrCat(ids.back().second);
       }
       std::vector<std::string> names;
       for (auto& [id, seq] : ids) names.push_back(id);
-      CDC_ASSIGN_OR_RETURN(candidates, impl_->store_->GetMany(
-                                           shard, names, caller.member()));
+      CDC_ASSIGN_OR_RETURN(
+          candidates, impl_->store_->GetMany(shard, names, caller.member()));
     } else {
       std::string index;
       if (!request->author().empty()) {
-        CDC_ASSIGN_OR_RETURN(std::string member,
-                             ParseResourceId("author", request->author(),
-                                             "members"));
+        CDC_ASSIGN_OR_RETURN(
+            std::string member,
+            ParseResourceId("author", request->author(), "members"));
         index = absl::StrCat("a:", member);
       } else if (!request->consultation().empty()) {
         CDC_RETURN_IF_ERROR(ParseResourceId("consultation",
@@ -778,8 +791,10 @@ grpc::Status CommentsService::UpdateComment(
     }
     CDC_ASSIGN_OR_RETURN(WriteContext write,
                          impl_->OpenFor(*context, caller, current));
+    const std::vector<std::string> paths(edited->changed_fields().begin(),
+                                         edited->changed_fields().end());
     absl::StatusOr<StoredComment> stored = impl_->store_->Edit(
-        IdOf(in.name()), values, in.etag(), write, event);
+        IdOf(in.name()), values, paths, in.etag(), write, event);
     if (!stored.ok()) return Explain(stored.status(), in.name());
     *response = impl_->Answer(caller, *std::move(stored));
     return absl::OkStatus();
@@ -801,9 +816,9 @@ grpc::Status CommentsService::ListCommentRevisions(
     }
     size_t start = 0;
     if (!request->page_token().empty()) {
-      CDC_ASSIGN_OR_RETURN(std::string position,
-                           DecodePageToken(request->page_token(),
-                                           request->parent()));
+      CDC_ASSIGN_OR_RETURN(
+          std::string position,
+          DecodePageToken(request->page_token(), request->parent()));
       if (!absl::SimpleAtoi(position, &start)) {
         return absl::InvalidArgumentError("page_token: is malformed");
       }
@@ -840,13 +855,12 @@ grpc::Status CommentsService::WithdrawComment(
     v1::Event event = impl_->NewEvent(caller, current);
     *event.mutable_comment_withdrawn()->mutable_comment() = Ref(current);
     absl::StatusOr<StoredComment> stored = impl_->store_->Withdraw(
-        IdOf(request->name()), request->etag(), write, event);
+        IdOf(request->name()), current.parent(), request->etag(), write, event);
     if (!stored.ok()) return Explain(stored.status(), request->name());
     *response = impl_->Answer(caller, *std::move(stored));
     return absl::OkStatus();
   });
 }
-
 
 grpc::Status CommentsService::EndorseComment(
     grpc::ServerContext* context, const v1::EndorseCommentRequest* request,
@@ -860,15 +874,13 @@ grpc::Status CommentsService::UnendorseComment(
     grpc::ServerContext* context, const v1::UnendorseCommentRequest* request,
     v1::Comment* response) {
   return Handle("UnendorseComment", [&] {
-    return impl_->Endorsement(*context, request->name(), false,
-                       response);
+    return impl_->Endorsement(*context, request->name(), false, response);
   });
 }
 
-
-grpc::Status CommentsService::FlagComment(
-    grpc::ServerContext* context, const v1::FlagCommentRequest* request,
-    v1::Comment* response) {
+grpc::Status CommentsService::FlagComment(grpc::ServerContext* context,
+                                          const v1::FlagCommentRequest* request,
+                                          v1::Comment* response) {
   return Handle("FlagComment", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
     CDC_RETURN_IF_ERROR(RequireRole(
@@ -896,21 +908,20 @@ grpc::Status CommentsService::FlagComment(
     flagged->set_moderation_action(action.name());
     flagged->set_flag_reason(request->flag_reason());
     WriteContext write{impl_->clock_.Now(), std::nullopt, caller.member()};
-    absl::StatusOr<StoredComment> stored = impl_->store_->Flag(
-        IdOf(request->name()), action, write, event);
+    absl::StatusOr<StoredComment> stored =
+        impl_->store_->Flag(IdOf(request->name()), action, write, event);
     if (!stored.ok()) return Explain(stored.status(), request->name());
     *response = impl_->Answer(caller, *std::move(stored));
     return absl::OkStatus();
   });
 }
 
-
-grpc::Status CommentsService::HideComment(
-    grpc::ServerContext* context, const v1::HideCommentRequest* request,
-    v1::Comment* response) {
+grpc::Status CommentsService::HideComment(grpc::ServerContext* context,
+                                          const v1::HideCommentRequest* request,
+                                          v1::Comment* response) {
   return Handle("HideComment", [&] {
-    return impl_->Moderation(*context, request->name(),
-                      request->reason(), true, response);
+    return impl_->Moderation(*context, request->name(), request->reason(), true,
+                             response);
   });
 }
 
@@ -918,8 +929,8 @@ grpc::Status CommentsService::RestoreComment(
     grpc::ServerContext* context, const v1::RestoreCommentRequest* request,
     v1::Comment* response) {
   return Handle("RestoreComment", [&] {
-    return impl_->Moderation(*context, request->name(),
-                      request->reason(), false, response);
+    return impl_->Moderation(*context, request->name(), request->reason(),
+                             false, response);
   });
 }
 
@@ -931,18 +942,16 @@ grpc::Status CommentsService::ListModerationActions(
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
     CDC_RETURN_IF_ERROR(RequireRole(caller, {v1::ROLE_SECRETARIAT}));
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
-    const std::string filters =
-        absl::StrCat(request->comment(), "|", request->consultation(), "|",
-                     request->space(), "|", request->actor(), "|",
-                     request->kind());
+    const std::string filters = absl::StrCat(
+        request->comment(), "|", request->consultation(), "|", request->space(),
+        "|", request->actor(), "|", request->kind());
     std::string position;
     if (!request->page_token().empty()) {
       CDC_ASSIGN_OR_RETURN(position,
                            DecodePageToken(request->page_token(), filters));
     }
-    CDC_ASSIGN_OR_RETURN(
-        IndexPage page,
-        impl_->store_->ListIndex("mod", "m:", position, page_size));
+    CDC_ASSIGN_OR_RETURN(IndexPage page, impl_->store_->ListIndex(
+                                             "mod", "m:", position, page_size));
     for (const IndexedRecord& record : page.records) {
       v1::ModerationAction action = ToModerationAction(record.fields);
       if ((!request->comment().empty() &&
@@ -993,9 +1002,9 @@ grpc::Status CommentsService::SetDisposition(
         impl_->Consultation(*context, current.consultation(), &cache));
     if (current.round() >= 1 && current.round() <= consultation.rounds_size() &&
         consultation.rounds(current.round() - 1).has_publish_time()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "round ", current.round(),
-          "'s record is published; its dispositions are final"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("round ", current.round(),
+                       "'s record is published; its dispositions are final"));
     }
     v1::Event event = impl_->NewEvent(caller, current);
     auto* set = event.mutable_disposition_set();
@@ -1026,8 +1035,7 @@ grpc::Status CommentsService::GetCommentStatistics(
       section = request->scope();
     } else {
       CDC_RETURN_IF_ERROR(
-          ParseResourceId("scope", request->scope(), "consultations")
-              .status());
+          ParseResourceId("scope", request->scope(), "consultations").status());
       consultation = request->scope();
     }
     std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
@@ -1158,8 +1166,7 @@ grpc::Status CommentsService::ExportRecord(
     grpc::ServerWriter<v1::RecordEntry>* writer) {
   return Handle("ExportRecord", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
-    CDC_RETURN_IF_ERROR(ParseResourceId("consultation",
-                                        request->consultation(),
+    CDC_RETURN_IF_ERROR(ParseResourceId("consultation", request->consultation(),
                                         "consultations")
                             .status());
     std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
@@ -1179,8 +1186,8 @@ grpc::Status CommentsService::ExportRecord(
     }
     const v1::Round& chosen = consultation.rounds(round - 1);
     if (!chosen.has_publish_time() && !IsSecretariat(caller)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "round ", round, "'s record is not published yet"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("round ", round, "'s record is not published yet"));
     }
 
     // The sections of the round's draft, for order and titles.
@@ -1205,8 +1212,8 @@ grpc::Status CommentsService::ExportRecord(
     auto key = [&](const StoredComment* s) {
       const v1::Comment& c = s->comment;
       auto section = sections.find(c.target());
-      const int order = section == sections.end() ? 1 << 30
-                                                  : section->second.order();
+      const int order =
+          section == sections.end() ? 1 << 30 : section->second.order();
       auto root = root_seq.find(c.thread());
       return std::make_tuple(order, c.target(),
                              root == root_seq.end() ? s->seq : root->second,

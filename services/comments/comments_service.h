@@ -8,14 +8,14 @@
 // cdc-community exists.
 #pragma once
 
-#include <memory>
-
 #include <grpcpp/channel.h>
 
+#include <memory>
+
 #include "cdc/v1/comments.grpc.pb.h"
+#include "services/comments/comments_store.h"
 #include "services/common/auth.h"
 #include "services/common/clock.h"
-#include "services/comments/comments_store.h"
 
 namespace cdc::comments {
 

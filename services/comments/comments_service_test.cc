@@ -342,6 +342,68 @@ TEST_F(CommentsServiceTest, RetryWithTheSameRequestIdReturnsTheFirstComment) {
               StatusIs(Code::kInvalidArgument, HasSubstr("request_id")));
 }
 
+TEST_F(CommentsServiceTest, RetryAfterTheRoundClosedStillReturnsTheFirst) {
+  ASSERT_TRUE(OpenConsultation());
+  v1::Comment c;
+  c.set_target(Section("privacy"));
+  c.set_body("Sent just in time.");
+  auto first = Post(member_, c, "late-1");
+  ASSERT_THAT(first, IsOk());
+  clock_.Advance(absl::Hours(25));
+  auto again = Post(member_, c, "late-1");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->name(), first->name());
+  EXPECT_THAT(Post(member_, c, "late-2"), StatusIs(Code::kFailedPrecondition));
+}
+
+TEST_F(CommentsServiceTest, ConcurrentEditsOfDifferentFieldsBothStay) {
+  ASSERT_TRUE(OpenConsultation());
+  auto root = Comment(member_, Section("privacy"), "Original body.");
+  ASSERT_THAT(root, IsOk());
+  std::latch start(2);
+  std::thread body([&] {
+    start.arrive_and_wait();
+    EXPECT_THAT(Edit(member_, root->name(), "New body."), IsOk());
+  });
+  std::thread change([&] {
+    v1::UpdateCommentRequest request;
+    request.mutable_comment()->set_name(root->name());
+    request.mutable_comment()->set_proposed_change("New wording.");
+    request.mutable_update_mask()->add_paths("proposed_change");
+    start.arrive_and_wait();
+    EXPECT_THAT(
+        (CallK<v1::UpdateCommentRequest, v1::Comment>(
+            &v1::CommentsService::Stub::UpdateComment, request, member_)),
+        IsOk());
+  });
+  body.join();
+  change.join();
+  auto now = GetComment(member_, root->name());
+  ASSERT_THAT(now, IsOk());
+  EXPECT_EQ(now->body(), "New body.");
+  EXPECT_EQ(now->proposed_change(), "New wording.");
+  EXPECT_EQ(now->version(), 3);
+}
+
+TEST_F(CommentsServiceTest, ReplyMayRepeatItsParentsAnchorButNotChangeIt) {
+  ASSERT_TRUE(OpenConsultation());
+  v1::Comment root_in;
+  root_in.set_target(Section("privacy"));
+  root_in.set_body("On consent.");
+  root_in.mutable_anchor()->set_exact("Consent comes first");
+  auto root = Post(member_, root_in);
+  ASSERT_THAT(root, IsOk());
+  v1::Comment reply;
+  reply.set_parent(root->name());
+  reply.set_body("Same passage.");
+  reply.mutable_anchor()->set_exact("Consent comes first");
+  const std::string other = Other();
+  EXPECT_THAT(Post(other, reply), IsOk());
+  reply.mutable_anchor()->set_exact("Protect people");
+  EXPECT_THAT(Post(other, reply),
+              StatusIs(Code::kInvalidArgument, HasSubstr("comment.anchor")));
+}
+
 TEST_F(CommentsServiceTest, ConcurrentCreatesWithOneRequestIdMakeOneComment) {
   ASSERT_TRUE(OpenConsultation());
   constexpr int kThreads = 8;

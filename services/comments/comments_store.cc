@@ -266,10 +266,9 @@ std::string Int(int64_t n) { return absl::StrCat(n); }
 
 // Oldest first, across shards: 13-digit milliseconds.
 std::string OldestFirstEntry(const v1::Comment& c) {
-  return IndexEntry(
-      absl::StrFormat("%013d", TimeUtil::TimestampToMilliseconds(
-                                   c.create_time())),
-      IdOf(c.name()));
+  return IndexEntry(absl::StrFormat("%013d", TimeUtil::TimestampToMilliseconds(
+                                                 c.create_time())),
+                    IdOf(c.name()));
 }
 
 absl::StatusOr<StoredComment> ToStored(const RedisReply& reply) {
@@ -290,7 +289,8 @@ absl::Status Explain(const absl::Status& status) {
   int state = 0;
   (void)absl::SimpleAtoi(status.message().substr(6), &state);
   return absl::FailedPreconditionError(absl::StrCat(
-      "state ", v1::Comment::State_Name(static_cast<v1::Comment::State>(state))));
+      "state ",
+      v1::Comment::State_Name(static_cast<v1::Comment::State>(state))));
 }
 
 }  // namespace
@@ -347,8 +347,8 @@ v1::ModerationAction ToModerationAction(const RecordFields& f) {
   a.set_comment(StringField(f, "comment"));
   a.set_kind(static_cast<v1::ModerationAction::Kind>(IntField(f, "kind")));
   a.set_actor(StringField(f, "actor"));
-  a.set_flag_reason(
-      static_cast<v1::ModerationAction::FlagReason>(IntField(f, "flag_reason")));
+  a.set_flag_reason(static_cast<v1::ModerationAction::FlagReason>(
+      IntField(f, "flag_reason")));
   a.set_reason(StringField(f, "reason"));
   a.set_consultation(StringField(f, "consultation"));
   a.set_space(StringField(f, "space"));
@@ -409,28 +409,45 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
   *first.mutable_create_time() = c.create_time();
 
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(),
-              {request_id.empty() ? "0" : "1",
-               Int(absl::ToInt64Milliseconds(options_.request_id_ttl)), id,
-               OldestFirstEntry(c), reply ? "1" : "0",
-               c.consultation().empty() ? "0" : "1",
-               first.SerializeAsString()});
-  const std::string created = Int(TimeUtil::TimestampToMilliseconds(
-      c.create_time()));
   args.insert(
       args.end(),
-      {"id", id, "target", c.target(), "kind", Int(c.target_kind()),
-       "parent", c.parent(), "thread", c.thread(), "consultation",
-       c.consultation(), "space", c.space(), "round", Int(c.round()), "dv",
-       Int(c.draft_version()), "author", c.author(), "a_name",
-       c.author_display_name(), "a_org", c.author_organisation(), "a_otype",
-       Int(c.author_organisation_type()), "a_country", c.author_country(),
-       "type", Int(c.type()), "body", c.body(), "pc", c.proposed_change(),
-       "lang", c.language(), "anchor",
-       c.has_anchor() ? c.anchor().SerializeAsString() : "", "state", "1",
-       "mreason", "", "endorse", "0", "replies", "0", "flags", "0", "d_out",
-       "0", "version", "1", "etag", "1", "create_ms", created, "update_ms",
-       created});
+      {request_id.empty() ? "0" : "1",
+       Int(absl::ToInt64Milliseconds(options_.request_id_ttl)), id,
+       OldestFirstEntry(c), reply ? "1" : "0",
+       c.consultation().empty() ? "0" : "1", first.SerializeAsString()});
+  const std::string created =
+      Int(TimeUtil::TimestampToMilliseconds(c.create_time()));
+  args.insert(
+      args.end(),
+      {"id",           id,
+       "target",       c.target(),
+       "kind",         Int(c.target_kind()),
+       "parent",       c.parent(),
+       "thread",       c.thread(),
+       "consultation", c.consultation(),
+       "space",        c.space(),
+       "round",        Int(c.round()),
+       "dv",           Int(c.draft_version()),
+       "author",       c.author(),
+       "a_name",       c.author_display_name(),
+       "a_org",        c.author_organisation(),
+       "a_otype",      Int(c.author_organisation_type()),
+       "a_country",    c.author_country(),
+       "type",         Int(c.type()),
+       "body",         c.body(),
+       "pc",           c.proposed_change(),
+       "lang",         c.language(),
+       "anchor",       c.has_anchor() ? c.anchor().SerializeAsString() : "",
+       "state",        "1",
+       "mreason",      "",
+       "endorse",      "0",
+       "replies",      "0",
+       "flags",        "0",
+       "d_out",        "0",
+       "version",      "1",
+       "etag",         "1",
+       "create_ms",    created,
+       "update_ms",    created});
   const std::string thread_root = IdOf(c.thread());
   CDC_ASSIGN_OR_RETURN(
       RedisReply reply_value,
@@ -441,8 +458,8 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
            IndexKey(shard, absl::StrCat("a:", author_id)),
            IndexKey(shard, absl::StrCat("k:", c.consultation())),
            IndexKey(shard, absl::StrCat("req:", author_id, ":", request_id)),
-           CommentKey(parent_id), EventStreamKey(shard),
-           IndexKey(shard, "seq"), Key(id, "v")},
+           CommentKey(parent_id), EventStreamKey(shard), IndexKey(shard, "seq"),
+           Key(id, "v")},
           args));
   if (reply_value.elements.size() != 2) {
     return absl::InternalError("redis: unexpected create reply");
@@ -451,6 +468,21 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
     return Get(reply_value.elements[1].str, context.caller);
   }
   return ToStored(reply_value.elements[1]);
+}
+
+absl::StatusOr<std::optional<StoredComment>> CommentsStore::FindRequest(
+    absl::string_view target, absl::string_view author,
+    absl::string_view request_id) {
+  const int shard = ShardOfTarget(target);
+  CDC_ASSIGN_OR_RETURN(
+      RedisReply id,
+      redis_->Command({"GET", IndexKey(shard, absl::StrCat("req:", IdOf(author),
+                                                           ":", request_id))}));
+  if (id.is_nil()) return std::nullopt;
+  absl::StatusOr<StoredComment> stored = Get(id.str, author);
+  if (absl::IsNotFound(stored.status())) return std::nullopt;
+  CDC_RETURN_IF_ERROR(stored.status());
+  return std::optional<StoredComment>(*std::move(stored));
 }
 
 absl::StatusOr<StoredComment> CommentsStore::Get(absl::string_view id,
@@ -544,23 +576,31 @@ absl::StatusOr<IndexPage> CommentsStore::ListIndex(
       {});
 }
 
-absl::StatusOr<StoredComment> CommentsStore::Edit(absl::string_view id,
-                                                  const v1::Comment& values,
-                                                  absl::string_view etag,
-                                                  const WriteContext& context,
-                                                  const v1::Event& event) {
+absl::StatusOr<StoredComment> CommentsStore::Edit(
+    absl::string_view id, const v1::Comment& values,
+    const std::vector<std::string>& paths, absl::string_view etag,
+    const WriteContext& context, const v1::Event& event) {
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
   v1::CommentRevision revision;
   revision.set_type(values.type());
   revision.set_body(values.body());
   revision.set_proposed_change(values.proposed_change());
-  *revision.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(
-      absl::ToUnixMillis(context.now));
+  *revision.mutable_create_time() =
+      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(context.now));
   std::vector<std::string> args = WithContext(EventArgs(event), context);
   args.insert(args.end(), {context.caller, std::string(etag),
-                           revision.SerializeAsString(), "40", "type",
-                           Int(values.type()), "body", values.body(), "pc",
-                           values.proposed_change()});
+                           revision.SerializeAsString(), "40"});
+  // Only the fields named are written, so concurrent edits of different
+  // fields do not undo each other.
+  for (const std::string& path : paths) {
+    if (path == "type") {
+      args.insert(args.end(), {"type", Int(values.type())});
+    } else if (path == "body") {
+      args.insert(args.end(), {"body", values.body()});
+    } else if (path == "proposed_change") {
+      args.insert(args.end(), {"pc", values.proposed_change()});
+    }
+  }
   absl::StatusOr<RedisReply> reply = redis_->Eval(
       EditScript(),
       {CommentKey(id), Key(id, "v"), EventStreamKey(ShardOfId(id))}, args);
@@ -569,13 +609,11 @@ absl::StatusOr<StoredComment> CommentsStore::Edit(absl::string_view id,
 }
 
 absl::StatusOr<StoredComment> CommentsStore::Withdraw(
-    absl::string_view id, absl::string_view etag, const WriteContext& context,
-    const v1::Event& event) {
+    absl::string_view id, absl::string_view parent, absl::string_view etag,
+    const WriteContext& context, const v1::Event& event) {
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
-  CDC_ASSIGN_OR_RETURN(StoredComment current, Get(id, ""));
-  const bool reply = !current.comment.parent().empty();
-  const std::string parent_id =
-      reply ? IdOf(current.comment.parent()) : std::string(id);
+  const bool reply = !parent.empty();
+  const std::string parent_id = reply ? IdOf(parent) : std::string(id);
   std::vector<std::string> args = WithContext(EventArgs(event), context);
   args.insert(args.end(),
               {context.caller, std::string(etag), reply ? "1" : "0"});
@@ -634,12 +672,12 @@ absl::StatusOr<StoredComment> CommentsStore::Flag(
                            action.space(),
                            "create_ms",
                            Int(ms)});
-  absl::StatusOr<RedisReply> value = redis_->Eval(
-      FlagScript(),
-      {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
-       ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
-       EventStreamKey(shard)},
-      args);
+  absl::StatusOr<RedisReply> value =
+      redis_->Eval(FlagScript(),
+                   {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
+                    ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
+                    EventStreamKey(shard)},
+                   args);
   if (!value.ok()) return Explain(value.status());
   CDC_ASSIGN_OR_RETURN(StoredComment stored, ToStored(*value));
   stored.flagged_by_caller = true;
@@ -647,14 +685,13 @@ absl::StatusOr<StoredComment> CommentsStore::Flag(
 }
 
 absl::StatusOr<StoredComment> CommentsStore::Moderate(
-    absl::string_view id, bool hide, const v1::ModerationAction& action,
-    const WriteContext& context, const v1::Event& event) {
+    absl::string_view id, absl::string_view parent, bool hide,
+    const v1::ModerationAction& action, const WriteContext& context,
+    const v1::Event& event) {
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
   const int shard = ShardOfId(id);
-  CDC_ASSIGN_OR_RETURN(StoredComment current, Get(id, ""));
-  const bool reply = !current.comment.parent().empty();
-  const std::string parent_id =
-      reply ? IdOf(current.comment.parent()) : std::string(id);
+  const bool reply = !parent.empty();
+  const std::string parent_id = reply ? IdOf(parent) : std::string(id);
   const std::string action_id = IdOf(action.name());
   const int64_t ms = TimeUtil::TimestampToMilliseconds(action.create_time());
   std::vector<std::string> args = WithContext(EventArgs(event), context);
@@ -684,12 +721,12 @@ absl::StatusOr<StoredComment> CommentsStore::Moderate(
                            action.space(),
                            "create_ms",
                            Int(ms)});
-  absl::StatusOr<RedisReply> value = redis_->Eval(
-      ModerateScript(),
-      {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
-       ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
-       CommentKey(parent_id), EventStreamKey(shard)},
-      args);
+  absl::StatusOr<RedisReply> value =
+      redis_->Eval(ModerateScript(),
+                   {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
+                    ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
+                    CommentKey(parent_id), EventStreamKey(shard)},
+                   args);
   if (!value.ok()) return Explain(value.status());
   return ToStored(*value);
 }
@@ -702,9 +739,9 @@ absl::StatusOr<StoredComment> CommentsStore::SetDisposition(
   std::vector<std::string> args = WithContext(EventArgs(event), context);
   args.insert(args.end(), {std::string(etag), Int(disposition.outcome()),
                            disposition.response(), context.caller});
-  absl::StatusOr<RedisReply> value = redis_->Eval(
-      DispositionScript(), {CommentKey(id), EventStreamKey(ShardOfId(id))},
-      args);
+  absl::StatusOr<RedisReply> value =
+      redis_->Eval(DispositionScript(),
+                   {CommentKey(id), EventStreamKey(ShardOfId(id))}, args);
   if (!value.ok()) return Explain(value.status());
   return ToStored(*value);
 }

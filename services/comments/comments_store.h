@@ -39,10 +39,10 @@ namespace cdc::comments {
 
 // A comment as stored, with what only some callers may see.
 struct StoredComment {
-  v1::Comment comment;     // everything, unredacted; caller flags unset
+  v1::Comment comment;  // everything, unredacted; caller flags unset
   bool endorsed_by_caller = false;
   bool flagged_by_caller = false;
-  int64_t seq = 0;         // creation order within the shard
+  int64_t seq = 0;  // creation order within the shard
 };
 
 // What a write needs beyond its own fields: the clock and the round.
@@ -74,6 +74,12 @@ class CommentsStore final {
                                        const WriteContext& context,
                                        const v1::Event& event);
 
+  // The comment an earlier create with this author and request_id made on
+  // `target`, if any (within the request id's lifetime).
+  absl::StatusOr<std::optional<StoredComment>> FindRequest(
+      absl::string_view target, absl::string_view author,
+      absl::string_view request_id);
+
   // NOT_FOUND when there is no such comment. `caller` decides the
   // *_by_caller flags.
   absl::StatusOr<StoredComment> Get(absl::string_view id,
@@ -81,8 +87,7 @@ class CommentsStore final {
 
   // The comments with these ids, in order, skipping vanished ones.
   absl::StatusOr<std::vector<StoredComment>> GetMany(
-      int shard, const std::vector<std::string>& ids,
-      absl::string_view caller);
+      int shard, const std::vector<std::string>& ids, absl::string_view caller);
 
   // Sets the *_by_caller flags of `comments` for `caller`; they may come
   // from any shards (as ListIndex returns them). One pipelined round trip.
@@ -106,12 +111,16 @@ class CommentsStore final {
   // (not VISIBLE, round closed), ABORTED (etag), NOT_FOUND.
   absl::StatusOr<StoredComment> Edit(absl::string_view id,
                                      const v1::Comment& values,
+                                     const std::vector<std::string>& paths,
                                      absl::string_view etag,
                                      const WriteContext& context,
                                      const v1::Event& event);
 
-  // The author withdraws. Errors as Edit.
+  // The author withdraws. `parent` is the comment's parent ("" at top
+  // level; it never changes, so the caller's earlier read is good). Errors
+  // as Edit.
   absl::StatusOr<StoredComment> Withdraw(absl::string_view id,
+                                         absl::string_view parent,
                                          absl::string_view etag,
                                          const WriteContext& context,
                                          const v1::Event& event);
@@ -131,8 +140,10 @@ class CommentsStore final {
 
   // A moderator hides (VISIBLE -> HIDDEN) or restores (HIDDEN -> VISIBLE,
   // or dismisses the open flags of a VISIBLE comment). FAILED_PRECONDITION
-  // otherwise. Either way the open flags are resolved.
-  absl::StatusOr<StoredComment> Moderate(absl::string_view id, bool hide,
+  // otherwise. Either way the open flags are resolved. `parent` as for
+  // Withdraw.
+  absl::StatusOr<StoredComment> Moderate(absl::string_view id,
+                                         absl::string_view parent, bool hide,
                                          const v1::ModerationAction& action,
                                          const WriteContext& context,
                                          const v1::Event& event);

@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
       members, cdc::Clock::Real(),
       {.cache_ttl = absl::GetFlag(FLAGS_auth_cache_ttl)});
   cdc::comments::CommentsStore store(
-      &redis, {.event_stream_maxlen = absl::GetFlag(FLAGS_event_stream_maxlen)});
+      &redis,
+      {.event_stream_maxlen = absl::GetFlag(FLAGS_event_stream_maxlen)});
   cdc::comments::CommentsService service(&store, &authenticator, consultations,
                                          members, cdc::Clock::Real());
 
