@@ -446,6 +446,33 @@ class ConsultationsService::Impl {
     return write;
   }
 
+  // One consultation changed by the secretariat: authenticates, parses
+  // the name, reads-decides-writes with `decide` (given the caller, the id,
+  // the record and the time) and answers with the consultation as it is
+  // after the write. `close_ended_round`: see MutateOptions.
+  using ChangeDecide = std::function<absl::StatusOr<Decision>(
+      const v1::Principal& caller, const std::string& id,
+      const RecordFields& current, absl::Time now)>;
+  absl::StatusOr<v1::Consultation> Change(const grpc::ServerContext& context,
+                                          absl::string_view name,
+                                          absl::string_view etag,
+                                          const ChangeDecide& decide,
+                                          bool close_ended_round = false) {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, Secretariat(context));
+    CDC_ASSIGN_OR_RETURN(std::string id, ParseConsultationName("name", name));
+    const absl::Time now = clock_.Now();
+    MutateOptions options;
+    if (close_ended_round) options.close_ended_round_at = now;
+    CDC_ASSIGN_OR_RETURN(RecordFields fields,
+                         Mutate(
+                             id, etag,
+                             [&](const RecordFields& current) {
+                               return decide(caller, id, current, now);
+                             },
+                             options));
+    return ToConsultation(fields, now);
+  }
+
   static absl::Status StaleEtag() {
     return absl::AbortedError(
         "etag: the consultation was changed since you read it; read it "
@@ -1037,49 +1064,43 @@ grpc::Status ConsultationsService::ExtendRound(
     grpc::ServerContext* context, const v1::ExtendRoundRequest* request,
     v1::Consultation* response) {
   return Handle("ExtendRound", [&]() -> absl::Status {
-    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Secretariat(*context));
-    CDC_ASSIGN_OR_RETURN(std::string id,
-                         ParseConsultationName("name", request->name()));
-    if (!request->has_closes_at()) {
-      return absl::InvalidArgumentError("closes_at: is required");
-    }
-    const int64_t closes_ms = ToMillis(request->closes_at());
-    const absl::Time now = impl_->clock_.Now();
-    CDC_ASSIGN_OR_RETURN(
-        RecordFields fields,
-        impl_->Mutate(
-            id, request->etag(),
-            [&](const RecordFields& current) -> absl::StatusOr<Impl::Decision> {
-              const State state = EffectiveState(current, now);
-              if (state != v1::Consultation::OPEN) {
-                return WrongState(request->name(), state,
-                                  "only an OPEN round can be extended; open "
-                                  "a new round instead");
-              }
-              const int round = CurrentRound(current);
-              const RoundRecord record = ReadRound(current, round);
-              if (closes_ms <= record.closes_ms) {
-                return absl::InvalidArgumentError(
-                    "closes_at: must be later than the current closes_at");
-              }
-              if (closes_ms - record.opens_ms >
-                  absl::ToInt64Milliseconds(impl_->options_.max_round_length)) {
-                return absl::InvalidArgumentError(
-                    "closes_at: a round lasts at most 366 days");
-              }
-              Write write;
-              write.fields = {{RoundField(round, "close"), Num(closes_ms)},
-                              {"update_ms", Num(Millis(now))}};
-              write.event = impl_->NewEvent(&caller, id);
-              auto* extended = write.event.mutable_round_extended();
-              extended->set_consultation(request->name());
-              extended->set_round(round);
-              *extended->mutable_previous_closes_at() =
-                  ToProto(record.closes_ms);
-              *extended->mutable_closes_at() = ToProto(closes_ms);
-              return Impl::Decision{std::move(write)};
-            }));
-    *response = ToConsultation(fields, now);
+    auto decide = [&](const v1::Principal& caller, const std::string& id,
+                      const RecordFields& current,
+                      absl::Time now) -> absl::StatusOr<Impl::Decision> {
+      if (!request->has_closes_at()) {
+        return absl::InvalidArgumentError("closes_at: is required");
+      }
+      const int64_t closes_ms = ToMillis(request->closes_at());
+      const State state = EffectiveState(current, now);
+      if (state != v1::Consultation::OPEN) {
+        return WrongState(request->name(), state,
+                          "only an OPEN round can be extended; open "
+                          "a new round instead");
+      }
+      const int round = CurrentRound(current);
+      const RoundRecord record = ReadRound(current, round);
+      if (closes_ms <= record.closes_ms) {
+        return absl::InvalidArgumentError(
+            "closes_at: must be later than the current closes_at");
+      }
+      if (closes_ms - record.opens_ms >
+          absl::ToInt64Milliseconds(impl_->options_.max_round_length)) {
+        return absl::InvalidArgumentError(
+            "closes_at: a round lasts at most 366 days");
+      }
+      Write write;
+      write.fields = {{RoundField(round, "close"), Num(closes_ms)},
+                      {"update_ms", Num(Millis(now))}};
+      write.event = impl_->NewEvent(&caller, id);
+      auto* extended = write.event.mutable_round_extended();
+      extended->set_consultation(request->name());
+      extended->set_round(round);
+      *extended->mutable_previous_closes_at() = ToProto(record.closes_ms);
+      *extended->mutable_closes_at() = ToProto(closes_ms);
+      return Impl::Decision{std::move(write)};
+    };
+    CDC_ASSIGN_OR_RETURN(*response, impl_->Change(*context, request->name(),
+                                                  request->etag(), decide));
     return absl::OkStatus();
   });
 }
@@ -1088,41 +1109,35 @@ grpc::Status ConsultationsService::CloseRound(
     grpc::ServerContext* context, const v1::CloseRoundRequest* request,
     v1::Consultation* response) {
   return Handle("CloseRound", [&]() -> absl::Status {
-    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Secretariat(*context));
-    CDC_ASSIGN_OR_RETURN(std::string id,
-                         ParseConsultationName("name", request->name()));
-    const absl::Time now = impl_->clock_.Now();
-    CDC_ASSIGN_OR_RETURN(
-        RecordFields fields,
-        impl_->Mutate(
-            id, request->etag(),
-            [&](const RecordFields& current) -> absl::StatusOr<Impl::Decision> {
-              const State state = EffectiveState(current, now);
-              if (state != v1::Consultation::OPEN) {
-                return WrongState(request->name(), state,
-                                  "only an OPEN round can be closed");
-              }
-              const int round = CurrentRound(current);
-              const RoundRecord record = ReadRound(current, round);
-              Write write;
-              write.fields = {{"state", Num(v1::Consultation::CLOSED)},
-                              {RoundField(round, "close"), Num(Millis(now))},
-                              {RoundField(round, "early"), "1"},
-                              {"update_ms", Num(Millis(now))}};
-              // A round closed before it began ends with an empty window.
-              if (record.opens_ms > Millis(now)) {
-                write.fields.emplace_back(RoundField(round, "open"),
-                                          Num(Millis(now)));
-              }
-              write.event = impl_->NewEvent(&caller, id);
-              auto* closed = write.event.mutable_round_closed();
-              closed->set_consultation(request->name());
-              closed->set_round(round);
-              *closed->mutable_close_time() = ToProto(Millis(now));
-              closed->set_closed_early(true);
-              return Impl::Decision{std::move(write)};
-            }));
-    *response = ToConsultation(fields, now);
+    auto decide = [&](const v1::Principal& caller, const std::string& id,
+                      const RecordFields& current,
+                      absl::Time now) -> absl::StatusOr<Impl::Decision> {
+      const State state = EffectiveState(current, now);
+      if (state != v1::Consultation::OPEN) {
+        return WrongState(request->name(), state,
+                          "only an OPEN round can be closed");
+      }
+      const int round = CurrentRound(current);
+      const RoundRecord record = ReadRound(current, round);
+      Write write;
+      write.fields = {{"state", Num(v1::Consultation::CLOSED)},
+                      {RoundField(round, "close"), Num(Millis(now))},
+                      {RoundField(round, "early"), "1"},
+                      {"update_ms", Num(Millis(now))}};
+      // A round closed before it began ends with an empty window.
+      if (record.opens_ms > Millis(now)) {
+        write.fields.emplace_back(RoundField(round, "open"), Num(Millis(now)));
+      }
+      write.event = impl_->NewEvent(&caller, id);
+      auto* closed = write.event.mutable_round_closed();
+      closed->set_consultation(request->name());
+      closed->set_round(round);
+      *closed->mutable_close_time() = ToProto(Millis(now));
+      closed->set_closed_early(true);
+      return Impl::Decision{std::move(write)};
+    };
+    CDC_ASSIGN_OR_RETURN(*response, impl_->Change(*context, request->name(),
+                                                  request->etag(), decide));
     return absl::OkStatus();
   });
 }
@@ -1131,34 +1146,29 @@ grpc::Status ConsultationsService::PublishRecord(
     grpc::ServerContext* context, const v1::PublishRecordRequest* request,
     v1::Consultation* response) {
   return Handle("PublishRecord", [&]() -> absl::Status {
-    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Secretariat(*context));
-    CDC_ASSIGN_OR_RETURN(std::string id,
-                         ParseConsultationName("name", request->name()));
-    const absl::Time now = impl_->clock_.Now();
-    CDC_ASSIGN_OR_RETURN(
-        RecordFields fields,
-        impl_->Mutate(
-            id, request->etag(),
-            [&](const RecordFields& current) -> absl::StatusOr<Impl::Decision> {
-              const State state = EffectiveState(current, now);
-              if (state != v1::Consultation::CLOSED) {
-                return WrongState(request->name(), state,
-                                  "only a CLOSED round's record can be "
-                                  "published");
-              }
-              const int round = CurrentRound(current);
-              Write write;
-              write.fields = {{"state", Num(v1::Consultation::PUBLISHED)},
-                              {RoundField(round, "pub"), Num(Millis(now))},
-                              {"update_ms", Num(Millis(now))}};
-              write.event = impl_->NewEvent(&caller, id);
-              auto* published = write.event.mutable_record_published();
-              published->set_consultation(request->name());
-              published->set_round(round);
-              return Impl::Decision{std::move(write)};
-            },
-            {.request_field = "", .close_ended_round_at = now}));
-    *response = ToConsultation(fields, now);
+    auto decide = [&](const v1::Principal& caller, const std::string& id,
+                      const RecordFields& current,
+                      absl::Time now) -> absl::StatusOr<Impl::Decision> {
+      const State state = EffectiveState(current, now);
+      if (state != v1::Consultation::CLOSED) {
+        return WrongState(request->name(), state,
+                          "only a CLOSED round's record can be "
+                          "published");
+      }
+      const int round = CurrentRound(current);
+      Write write;
+      write.fields = {{"state", Num(v1::Consultation::PUBLISHED)},
+                      {RoundField(round, "pub"), Num(Millis(now))},
+                      {"update_ms", Num(Millis(now))}};
+      write.event = impl_->NewEvent(&caller, id);
+      auto* published = write.event.mutable_record_published();
+      published->set_consultation(request->name());
+      published->set_round(round);
+      return Impl::Decision{std::move(write)};
+    };
+    CDC_ASSIGN_OR_RETURN(*response, impl_->Change(*context, request->name(),
+                                                  request->etag(), decide,
+                                                  /*close_ended_round=*/true));
     return absl::OkStatus();
   });
 }
