@@ -1,11 +1,18 @@
 #include "services/common/service_flags.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "services/common/flags.h"
+#include "services/common/log.h"
 
 ABSL_FLAG(std::string, listen_address, "127.0.0.1:0",
           "host:port for gRPC; port 0 picks a free one");
@@ -16,6 +23,12 @@ ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2),
           "timeout of one Redis command");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
           "how often health PINGs Redis");
+ABSL_FLAG(int64_t, event_stream_maxlen, 1'000'000,
+          "approximate cap of each event stream (XADD MAXLEN ~)");
+ABSL_FLAG(std::string, members_address, "127.0.0.1:7701",
+          "cdc-members, for checking tokens");
+ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(5),
+          "how long a checked token is trusted without asking cdc-members");
 
 namespace cdc {
 
@@ -49,6 +62,59 @@ absl::StatusOr<RedisOptions> RedisOptionsFromFlags() {
   if (options.command_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--redis_timeout: must be positive");
   }
+  return options;
+}
+
+ServiceSetup SetUpService(int argc, char** argv, const std::string& name,
+                          const char* usage) {
+  BlockTerminationSignals();
+  ServiceSetup setup;
+  setup.args = ParseFlagsWithEnvironment(argc, argv, usage);
+  SetLogService(name);
+  auto fail = [&](const absl::Status& status) {
+    std::fprintf(stderr, "cdc-%s: %s\n", name.c_str(),
+                 std::string(status.message()).c_str());
+    std::exit(2);
+  };
+  absl::StatusOr<ServerOptions> server = ServerOptionsFromFlags();
+  if (!server.ok()) fail(server.status());
+  absl::StatusOr<RedisOptions> redis = RedisOptionsFromFlags();
+  if (!redis.ok()) fail(redis.status());
+  setup.server = *std::move(server);
+  setup.redis = *std::move(redis);
+  setup.event_stream_maxlen = absl::GetFlag(FLAGS_event_stream_maxlen);
+  if (setup.event_stream_maxlen < 1) {
+    fail(absl::InvalidArgumentError(
+        "--event_stream_maxlen: must be at least 1"));
+  }
+  if (absl::GetFlag(FLAGS_auth_cache_ttl) < absl::ZeroDuration()) {
+    fail(absl::InvalidArgumentError("--auth_cache_ttl: must not be negative"));
+  }
+  return setup;
+}
+
+int ServeUntilTerminated(const std::string& name, ServiceHost& host) {
+  if (absl::Status started = host.Start(); !started.ok()) {
+    return FailService(name, started);
+  }
+  WaitForTerminationSignal();
+  host.Shutdown();
+  return 0;
+}
+
+int FailService(const std::string& name, const absl::Status& status) {
+  std::fprintf(stderr, "cdc-%s: %s\n", name.c_str(), status.ToString().c_str());
+  return 1;
+}
+
+std::shared_ptr<grpc::Channel> MembersChannelFromFlags() {
+  return grpc::CreateChannel(absl::GetFlag(FLAGS_members_address),
+                             grpc::InsecureChannelCredentials());
+}
+
+RemoteAuthenticator::Options AuthenticatorOptionsFromFlags() {
+  RemoteAuthenticator::Options options;
+  options.cache_ttl = absl::GetFlag(FLAGS_auth_cache_ttl);
   return options;
 }
 
