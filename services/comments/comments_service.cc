@@ -333,21 +333,7 @@ class CommentsService::Impl {
   // record.
   absl::StatusOr<std::vector<StoredComment>> AllOfConsultation(
       absl::string_view consultation) {
-    std::vector<StoredComment> all;
-    std::string position;
-    do {
-      CDC_ASSIGN_OR_RETURN(IndexPage page,
-                           store_->ListIndex(absl::StrCat("k:", consultation),
-                                             "c:", position, 200));
-      for (IndexedRecord& record : page.records) {
-        StoredComment stored;
-        stored.comment = ToComment(record.fields);
-        stored.seq = IntField(record.fields, "seq");
-        all.push_back(std::move(stored));
-      }
-      position = std::move(page.next_position);
-    } while (!position.empty());
-    return all;
+    return store_->AllInIndex(absl::StrCat("k:", consultation));
   }
 
   // The headings of a consultation's sections in draft `version`, removed
@@ -476,6 +462,28 @@ grpc::Status CommentsService::CreateComment(
       CDC_RETURN_IF_ERROR(CheckLanguageTag("comment.language", in.language()));
     }
 
+    // A retry of a create that succeeded answers with that comment, even
+    // if the round has closed or the parent was hidden since. The request
+    // is kept in the target's shard, which a reply shares with its parent.
+    if (!request->request_id().empty()) {
+      int shard = -1;
+      if (!in.parent().empty()) {
+        CDC_ASSIGN_OR_RETURN(std::string parent_id,
+                             ParseCommentName("comment.parent", in.parent()));
+        shard = ShardOfId(parent_id);
+      } else if (!in.target().empty()) {
+        shard = CommentsStore::ShardOfTarget(in.target());
+      }
+      if (shard >= 0) {
+        CDC_ASSIGN_OR_RETURN(std::optional<StoredComment> prior,
+                             impl_->store_->FindRequest(shard, caller.member(),
+                                                        request->request_id()));
+        if (prior.has_value()) {
+          *response = impl_->Answer(caller, *std::move(prior));
+          return absl::OkStatus();
+        }
+      }
+    }
     v1::Comment c;
     std::optional<StoredComment> parent;
     if (!in.parent().empty()) {
@@ -516,18 +524,6 @@ grpc::Status CommentsService::CreateComment(
       c.set_consultation(target.consultation);
     }
 
-    // A retry of a create that succeeded answers with that comment, even
-    // if the round has closed since.
-    if (!request->request_id().empty()) {
-      CDC_ASSIGN_OR_RETURN(
-          std::optional<StoredComment> prior,
-          impl_->store_->FindRequest(c.target(), caller.member(),
-                                     request->request_id()));
-      if (prior.has_value()) {
-        *response = impl_->Answer(caller, *std::move(prior));
-        return absl::OkStatus();
-      }
-    }
     CDC_ASSIGN_OR_RETURN(Participation answer,
                          impl_->Participate(*context, c.target()));
     if (!answer.may_comment()) return Refusal(answer);
@@ -536,7 +532,9 @@ grpc::Status CommentsService::CreateComment(
           absl::StrCat("comment.parent: belongs to round ",
                        parent->comment.round(), ", which is over"));
     }
-    if (in.has_anchor()) {
+    // A reply keeps its parent's anchor as it is (set above); only a new
+    // thread's anchor is looked up in the section's text.
+    if (!parent.has_value() && in.has_anchor()) {
       CDC_ASSIGN_OR_RETURN(v1::TextAnchor anchor,
                            ResolveAnchor(in.anchor(), answer.section().text()));
       *c.mutable_anchor() = std::move(anchor);
@@ -1203,9 +1201,10 @@ grpc::Status CommentsService::ExportRecord(
     std::vector<const StoredComment*> rows;
     for (const StoredComment& stored : all) {
       const v1::Comment& c = stored.comment;
-      if (c.round() != round || c.state() != v1::Comment::VISIBLE) continue;
+      if (c.round() != round) continue;
+      // Every root orders its thread, even one no longer shown.
       if (c.parent().empty()) root_seq[c.name()] = stored.seq;
-      rows.push_back(&stored);
+      if (c.state() == v1::Comment::VISIBLE) rows.push_back(&stored);
     }
     // Sections in document order; in each, threads oldest first, a
     // thread's replies after its root.

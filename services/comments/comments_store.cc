@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -37,8 +39,23 @@ local function varint(n)
   return table.concat(out)
 end
 local function with_int(event, outer, inner, value)
+  if value < 0 then value = 0 end  -- counters never go below zero
   local body = varint(inner * 8) .. varint(value)
   return event .. varint(outer * 8 + 2) .. varint(#body) .. body
+end
+-- A CommentRevision (type = 3, body = 4, proposed_change = 5,
+-- create_time = 6) encoded here from what the comment holds after the
+-- write, so a revision is exactly the comment as it then was.
+local function pb_bytes(field, bytes)
+  return varint(field * 8 + 2) .. varint(#bytes) .. bytes
+end
+local function pb_int(field, n)
+  if n == 0 then return '' end
+  return varint(field * 8) .. varint(n)
+end
+local function revision(type, body, pc, ms)
+  local stamp = pb_int(1, math.floor(ms / 1000)) .. pb_int(2, (ms % 1000) * 1000000)
+  return pb_int(3, type) .. pb_bytes(4, body) .. pb_bytes(5, pc) .. pb_bytes(6, stamp)
 end
 local function emit(stream, event)
   redis.call('XADD', stream, 'MAXLEN', '~', ARGV[1], '*', 'event', event)
@@ -97,7 +114,7 @@ return {'created', redis.call('HGETALL', KEYS[1])}
 }
 
 // KEYS: 1 comment, 2 revisions, 3 events. ARGV: 5 caller, 6 etag,
-// 7 revision, 8 payload field of the event, 9.. fields to set.
+// 7 payload field of the event, 8.. fields to set.
 const RedisScript& EditScript() {
   static const RedisScript& script = Script(R"lua(
 local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'etag')
@@ -111,20 +128,24 @@ if closed then return closed end
 if ARGV[6] ~= '' and ARGV[6] ~= c[3] then
   return redis.error_reply('ABORTED etag')
 end
-redis.call('HSET', KEYS[1], 'update_ms', ARGV[3], unpack(ARGV, 9))
+redis.call('HSET', KEYS[1], 'update_ms', ARGV[3], unpack(ARGV, 8))
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
-redis.call('RPUSH', KEYS[2], ARGV[7])
-emit(KEYS[3], with_int(ARGV[2], tonumber(ARGV[8]), 2, version))
+local now = redis.call('HMGET', KEYS[1], 'type', 'body', 'pc')
+redis.call('RPUSH', KEYS[2], revision(tonumber(now[1]), now[2], now[3],
+                                      tonumber(ARGV[3])))
+emit(KEYS[3], with_int(ARGV[2], tonumber(ARGV[7]), 2, version))
 return redis.call('HGETALL', KEYS[1])
 )lua");
   return script;
 }
 
-// KEYS: 1 comment, 2 parent, 3 events. ARGV: 5 caller, 6 etag, 7 is reply.
+// KEYS: 1 comment, 2 parent, 3 events, 4 flaggers, 5 flagged queue.
+// ARGV: 5 caller, 6 etag, 7 is reply, 8 id. A withdrawn comment leaves the
+// moderation queue: there is nothing left to moderate.
 const RedisScript& WithdrawScript() {
   static const RedisScript& script = Script(R"lua(
-local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'etag')
+local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'etag', 'create_ms')
 if not c[1] then return redis.error_reply('NOT_FOUND comment') end
 if c[1] ~= ARGV[5] then
   return redis.error_reply('PERMISSION_DENIED only its author may withdraw a comment')
@@ -135,8 +156,10 @@ if closed then return closed end
 if ARGV[6] ~= '' and ARGV[6] ~= c[3] then
   return redis.error_reply('ABORTED etag')
 end
-redis.call('HSET', KEYS[1], 'state', '3', 'update_ms', ARGV[3])
+redis.call('HSET', KEYS[1], 'state', '3', 'update_ms', ARGV[3], 'flags', '0')
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
+redis.call('DEL', KEYS[4])
+redis.call('ZREM', KEYS[5], queue_entry(c[4], ARGV[8]))
 if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[2], 'replies', -1) end
 emit(KEYS[3], ARGV[2])
 return redis.call('HGETALL', KEYS[1])
@@ -183,7 +206,9 @@ const RedisScript& FlagScript() {
 local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'create_ms')
 if not c[1] then return redis.error_reply('NOT_FOUND comment') end
 if c[1] == ARGV[5] then return redis.error_reply('FAILED_PRECONDITION own') end
-if c[2] == '3' then return redis.error_reply('FAILED_PRECONDITION state 3') end
+if c[2] ~= '1' then
+  return redis.error_reply('FAILED_PRECONDITION state ' .. c[2])
+end
 if redis.call('SADD', KEYS[2], ARGV[5]) == 1 then
   local count = redis.call('HINCRBY', KEYS[1], 'flags', 1)
   redis.call('HINCRBY', KEYS[1], 'etag', 1)
@@ -471,9 +496,7 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
 }
 
 absl::StatusOr<std::optional<StoredComment>> CommentsStore::FindRequest(
-    absl::string_view target, absl::string_view author,
-    absl::string_view request_id) {
-  const int shard = ShardOfTarget(target);
+    int shard, absl::string_view author, absl::string_view request_id) {
   CDC_ASSIGN_OR_RETURN(
       RedisReply id,
       redis_->Command({"GET", IndexKey(shard, absl::StrCat("req:", IdOf(author),
@@ -483,6 +506,35 @@ absl::StatusOr<std::optional<StoredComment>> CommentsStore::FindRequest(
   if (absl::IsNotFound(stored.status())) return std::nullopt;
   CDC_RETURN_IF_ERROR(stored.status());
   return std::optional<StoredComment>(*std::move(stored));
+}
+
+absl::StatusOr<std::vector<StoredComment>> CommentsStore::AllInIndex(
+    absl::string_view index) {
+  constexpr size_t kBatch = 500;
+  std::vector<StoredComment> all;
+  for (int shard = 0; shard < kShardCount; ++shard) {
+    CDC_ASSIGN_OR_RETURN(
+        RedisReply entries,
+        redis_->Command({"ZRANGE", IndexKey(shard, index), "0", "-1"}));
+    for (size_t i = 0; i < entries.elements.size(); i += kBatch) {
+      std::vector<std::vector<std::string>> commands;
+      for (size_t k = i; k < std::min(i + kBatch, entries.elements.size());
+           ++k) {
+        commands.push_back(
+            {"HGETALL", CommentPrefix(shard) + std::string(IdOfIndexEntry(
+                                                   entries.elements[k].str))});
+      }
+      CDC_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+      for (auto& reply : replies) {
+        if (!reply.ok()) return reply.status();
+        absl::StatusOr<StoredComment> stored = ToStored(*reply);
+        if (absl::IsNotFound(stored.status())) continue;
+        CDC_RETURN_IF_ERROR(stored.status());
+        all.push_back(*std::move(stored));
+      }
+    }
+  }
+  return all;
 }
 
 absl::StatusOr<StoredComment> CommentsStore::Get(absl::string_view id,
@@ -581,15 +633,8 @@ absl::StatusOr<StoredComment> CommentsStore::Edit(
     const std::vector<std::string>& paths, absl::string_view etag,
     const WriteContext& context, const v1::Event& event) {
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
-  v1::CommentRevision revision;
-  revision.set_type(values.type());
-  revision.set_body(values.body());
-  revision.set_proposed_change(values.proposed_change());
-  *revision.mutable_create_time() =
-      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(context.now));
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(), {context.caller, std::string(etag),
-                           revision.SerializeAsString(), "40"});
+  args.insert(args.end(), {context.caller, std::string(etag), "40"});
   // Only the fields named are written, so concurrent edits of different
   // fields do not undo each other.
   for (const std::string& path : paths) {
@@ -615,11 +660,13 @@ absl::StatusOr<StoredComment> CommentsStore::Withdraw(
   const bool reply = !parent.empty();
   const std::string parent_id = reply ? IdOf(parent) : std::string(id);
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(),
-              {context.caller, std::string(etag), reply ? "1" : "0"});
+  args.insert(args.end(), {context.caller, std::string(etag), reply ? "1" : "0",
+                           std::string(id)});
+  const int shard = ShardOfId(id);
   absl::StatusOr<RedisReply> value = redis_->Eval(
       WithdrawScript(),
-      {CommentKey(id), CommentKey(parent_id), EventStreamKey(ShardOfId(id))},
+      {CommentKey(id), CommentKey(parent_id), EventStreamKey(shard),
+       Key(id, "f"), IndexKey(shard, "flagged")},
       args);
   if (!value.ok()) return Explain(value.status());
   return ToStored(*value);

@@ -76,9 +76,14 @@ class CommentsStore final {
 
   // The comment an earlier create with this author and request_id made on
   // `target`, if any (within the request id's lifetime).
+  // `shard` is the target's (for a reply, its parent's).
   absl::StatusOr<std::optional<StoredComment>> FindRequest(
-      absl::string_view target, absl::string_view author,
-      absl::string_view request_id);
+      int shard, absl::string_view author, absl::string_view request_id);
+
+  // Every comment on a cross-shard index ("k:<consultation>"), read shard
+  // by shard, in no particular order: for statistics and the record.
+  absl::StatusOr<std::vector<StoredComment>> AllInIndex(
+      absl::string_view index);
 
   // NOT_FOUND when there is no such comment. `caller` decides the
   // *_by_caller flags.
