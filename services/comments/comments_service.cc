@@ -475,9 +475,12 @@ grpc::Status CommentsService::CreateComment(
         shard = CommentsStore::ShardOfTarget(in.target());
       }
       if (shard >= 0) {
-        CDC_ASSIGN_OR_RETURN(std::optional<StoredComment> prior,
-                             impl_->store_->FindRequest(shard, caller.member(),
-                                                        request->request_id()));
+        CDC_ASSIGN_OR_RETURN(
+            std::optional<StoredComment> prior,
+            impl_->store_->FindRequest(
+                shard, caller.member(),
+                in.parent().empty() ? in.target() : in.parent(),
+                request->request_id()));
         if (prior.has_value()) {
           *response = impl_->Answer(caller, *std::move(prior));
           return absl::OkStatus();
@@ -754,16 +757,13 @@ grpc::Status CommentsService::UpdateComment(
       return absl::PermissionDeniedError(
           absl::StrCat(in.name(), ": only its author may edit a comment"));
     }
-    if (request->update_mask().paths().empty()) {
-      return absl::InvalidArgumentError(
-          "update_mask: must name the fields to edit: body, proposed_change "
-          "or type");
-    }
+    CDC_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                         DistinctPaths(request->update_mask()));
     v1::Comment values = current;
     v1::Event event = impl_->NewEvent(caller, current);
     auto* edited = event.mutable_comment_edited();
     *edited->mutable_comment() = Ref(current);
-    for (const std::string& path : request->update_mask().paths()) {
+    for (const std::string& path : paths) {
       if (path == "body") {
         CDC_RETURN_IF_ERROR(CheckText("comment.body", in.body(), 1, kMaxBody,
                                       TextKind::kMultiLine));
@@ -789,8 +789,6 @@ grpc::Status CommentsService::UpdateComment(
     }
     CDC_ASSIGN_OR_RETURN(WriteContext write,
                          impl_->OpenFor(*context, caller, current));
-    const std::vector<std::string> paths(edited->changed_fields().begin(),
-                                         edited->changed_fields().end());
     absl::StatusOr<StoredComment> stored = impl_->store_->Edit(
         IdOf(in.name()), values, paths, in.etag(), write, event);
     if (!stored.ok()) return Explain(stored.status(), in.name());

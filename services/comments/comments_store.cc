@@ -286,6 +286,13 @@ std::string Key(absl::string_view id, absl::string_view kind) {
 std::string IdOf(absl::string_view name) {
   return std::string(name.substr(name.rfind('/') + 1));
 }
+// A request id is the author's own and belongs to where they wrote: the
+// target, or for a reply the parent.
+std::string RequestKey(int shard, absl::string_view author,
+                       absl::string_view scope, absl::string_view request_id) {
+  return absl::StrCat("comments:", ShardTag(shard), ":req:", IdOf(author), ":",
+                      scope, ":", request_id);
+}
 std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
 std::string Int(int64_t n) { return absl::StrCat(n); }
 
@@ -482,7 +489,8 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
            Key(parent_id, "r"), Key(thread_root, "th"),
            IndexKey(shard, absl::StrCat("a:", author_id)),
            IndexKey(shard, absl::StrCat("k:", c.consultation())),
-           IndexKey(shard, absl::StrCat("req:", author_id, ":", request_id)),
+           RequestKey(shard, c.author(),
+                      c.parent().empty() ? c.target() : c.parent(), request_id),
            CommentKey(parent_id), EventStreamKey(shard), IndexKey(shard, "seq"),
            Key(id, "v")},
           args));
@@ -496,11 +504,11 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
 }
 
 absl::StatusOr<std::optional<StoredComment>> CommentsStore::FindRequest(
-    int shard, absl::string_view author, absl::string_view request_id) {
+    int shard, absl::string_view author, absl::string_view scope,
+    absl::string_view request_id) {
   CDC_ASSIGN_OR_RETURN(
       RedisReply id,
-      redis_->Command({"GET", IndexKey(shard, absl::StrCat("req:", IdOf(author),
-                                                           ":", request_id))}));
+      redis_->Command({"GET", RequestKey(shard, author, scope, request_id)}));
   if (id.is_nil()) return std::nullopt;
   absl::StatusOr<StoredComment> stored = Get(id.str, author);
   if (absl::IsNotFound(stored.status())) return std::nullopt;

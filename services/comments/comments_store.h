@@ -18,7 +18,8 @@
 //   comments:{sk}:v:<id>           list  serialized CommentRevision, v1..
 //   comments:{sk}:m:<action>       hash  a moderation action
 //   comments:{sk}:mod              zset  "<newest-first ms>\1<action>"
-//   comments:{sk}:req:<member>:<request id>  string  comment id, 24 h
+//   comments:{sk}:req:<member>:<target or parent>:<request id>
+//                                  string  comment id, 24 h
 //   comments:{sk}:seq              string  the shard's creation counter
 //   events:{sk}                    stream  domain events (outbox)
 #pragma once
@@ -76,9 +77,11 @@ class CommentsStore final {
 
   // The comment an earlier create with this author and request_id made on
   // `target`, if any (within the request id's lifetime).
-  // `shard` is the target's (for a reply, its parent's).
+  // `shard` is the target's (for a reply, its parent's); `scope` is the
+  // target, or for a reply the parent.
   absl::StatusOr<std::optional<StoredComment>> FindRequest(
-      int shard, absl::string_view author, absl::string_view request_id);
+      int shard, absl::string_view author, absl::string_view scope,
+      absl::string_view request_id);
 
   // Every comment on a cross-shard index ("k:<consultation>"), read shard
   // by shard, in no particular order: for statistics and the record.

@@ -5,7 +5,8 @@
 //   }
 //
 // Maps the status once (status.h) and logs server faults, which a client
-// cannot fix and an operator must see; client errors are the client's news.
+// cannot fix and an operator must see (the client gets the code and a
+// generic message); client errors are the client's news.
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -28,7 +29,9 @@ grpc::Status Handle(absl::string_view method, Body&& body) {
           {{"method", std::string(method)},
            {"code", CodeName(status.code())},
            {"error", std::string(status.message())}});
-      break;
+      // The details (script lines, Redis errors) are for the operator.
+      return ToGrpcStatus(absl::Status(
+          status.code(), "internal error; the server log has the details"));
     default:
       break;
   }

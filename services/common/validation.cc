@@ -1,5 +1,6 @@
 #include "services/common/validation.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -199,6 +200,24 @@ absl::StatusOr<std::string> ParseResourceId(absl::string_view field,
     }
   }
   return std::string(id);
+}
+
+absl::StatusOr<std::vector<std::string>> DistinctPaths(
+    const google::protobuf::FieldMask& mask, size_t max_paths) {
+  if (mask.paths().empty()) {
+    return Invalid("update_mask", "must name the fields to update");
+  }
+  if (static_cast<size_t>(mask.paths_size()) > max_paths) {
+    return Invalid("update_mask",
+                   absl::StrCat("names at most ", max_paths, " paths"));
+  }
+  std::vector<std::string> paths;
+  for (const std::string& path : mask.paths()) {
+    if (std::find(paths.begin(), paths.end(), path) == paths.end()) {
+      paths.push_back(path);
+    }
+  }
+  return paths;
 }
 
 absl::StatusOr<int> CheckPageSize(int page_size, int default_size,

@@ -3,7 +3,10 @@
 // "member.email: must be an email address like name@example.org".
 #pragma once
 
+#include <google/protobuf/field_mask.pb.h>
+
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -48,6 +51,13 @@ absl::Status CheckRequestId(absl::string_view field, absl::string_view value);
 absl::StatusOr<std::string> ParseResourceId(absl::string_view field,
                                             absl::string_view name,
                                             absl::string_view collection);
+
+// The distinct paths of an update mask, in order. INVALID_ARGUMENT
+// ("update_mask: ...") when it is empty or names more than `max_paths`
+// paths (repeats included), so that a mask cannot multiply a request's
+// work.
+absl::StatusOr<std::vector<std::string>> DistinctPaths(
+    const google::protobuf::FieldMask& mask, size_t max_paths = 16);
 
 // Page sizes: 0 -> `default_size`; negative is an error; above `max_size`
 // is clamped to it (AIP-158).

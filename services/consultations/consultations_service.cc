@@ -46,6 +46,13 @@ int64_t ToMillis(const google::protobuf::Timestamp& t) {
 }
 std::string Num(int64_t n) { return absl::StrCat(n); }
 
+// Within what google.protobuf.Timestamp allows (years 1..9999), so the
+// millisecond arithmetic below cannot overflow.
+bool IsValidTime(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= -62'135'596'800 && t.seconds() <= 253'402'300'799 &&
+         t.nanos() >= 0 && t.nanos() <= 999'999'999;
+}
+
 std::string ConsultationName(absl::string_view id) {
   return absl::StrCat("consultations/", id);
 }
@@ -709,14 +716,11 @@ grpc::Status ConsultationsService::UpdateConsultation(
     const v1::Consultation& in = request->consultation();
     CDC_ASSIGN_OR_RETURN(std::string id,
                          ParseConsultationName("consultation.name", in.name()));
-    if (request->update_mask().paths().empty()) {
-      return absl::InvalidArgumentError(
-          "update_mask: must name the fields to update: title, description "
-          "or audience");
-    }
+    CDC_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                         DistinctPaths(request->update_mask()));
     std::vector<std::pair<std::string, std::string>> changes;
     bool audience = false;
-    for (const std::string& path : request->update_mask().paths()) {
+    for (const std::string& path : paths) {
       if (path == "title") {
         CDC_RETURN_IF_ERROR(
             CheckText("consultation.title", in.title(), 1, kMaxTitle));
@@ -756,7 +760,7 @@ grpc::Status ConsultationsService::UpdateConsultation(
               write.event = impl_->NewEvent(&caller, id);
               auto* updated = write.event.mutable_consultation_updated();
               updated->set_consultation(in.name());
-              for (const std::string& path : request->update_mask().paths()) {
+              for (const std::string& path : paths) {
                 updated->add_changed_fields(path);
               }
               return Impl::Decision{std::move(write)};
@@ -789,7 +793,7 @@ grpc::Status ConsultationsService::ImportDraft(
     const std::string request_field =
         request->request_id().empty()
             ? std::string()
-            : absl::StrCat("req:", request->request_id());
+            : absl::StrCat("req:import:", request->request_id());
     std::optional<v1::DraftVersion> built;
     CDC_ASSIGN_OR_RETURN(
         RecordFields fields,
@@ -968,10 +972,16 @@ grpc::Status ConsultationsService::OpenRound(
                          ParseConsultationName("name", request->name()));
     CDC_RETURN_IF_ERROR(CheckRequestId("request_id", request->request_id()));
     const absl::Time now = impl_->clock_.Now();
+    if (request->has_opens_at() && !IsValidTime(request->opens_at())) {
+      return absl::InvalidArgumentError("opens_at: is not a valid time");
+    }
     const int64_t opens_ms =
         request->has_opens_at() ? ToMillis(request->opens_at()) : Millis(now);
     if (!request->has_closes_at()) {
       return absl::InvalidArgumentError("closes_at: is required");
+    }
+    if (!IsValidTime(request->closes_at())) {
+      return absl::InvalidArgumentError("closes_at: is not a valid time");
     }
     const int64_t closes_ms = ToMillis(request->closes_at());
     const int64_t max_ms =
@@ -996,7 +1006,7 @@ grpc::Status ConsultationsService::OpenRound(
     const std::string request_field =
         request->request_id().empty()
             ? std::string()
-            : absl::StrCat("req:", request->request_id());
+            : absl::StrCat("req:open:", request->request_id());
     CDC_ASSIGN_OR_RETURN(
         RecordFields fields,
         impl_->Mutate(
@@ -1069,6 +1079,9 @@ grpc::Status ConsultationsService::ExtendRound(
                       absl::Time now) -> absl::StatusOr<Impl::Decision> {
       if (!request->has_closes_at()) {
         return absl::InvalidArgumentError("closes_at: is required");
+      }
+      if (!IsValidTime(request->closes_at())) {
+        return absl::InvalidArgumentError("closes_at: is not a valid time");
       }
       const int64_t closes_ms = ToMillis(request->closes_at());
       const State state = EffectiveState(current, now);

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/crypto.h"
@@ -179,6 +180,12 @@ absl::StatusOr<v1::Principal> MembersService::Authenticate(
       lookup->member.member.state() != v1::Member::ACTIVE) {
     return Unauthenticated("the token's member is not active");
   }
+  // A partner acts through a MEMBER account; if the account's role changed
+  // (demoted to observer, say), its API tokens stop.
+  if (stored.kind == TokenRecord::Kind::kApi &&
+      lookup->member.member.role() != v1::ROLE_MEMBER) {
+    return Unauthenticated("the token's account no longer acts for a partner");
+  }
   const v1::Member& member = lookup->member.member;
   v1::Principal principal;
   principal.set_member(member.name());
@@ -204,7 +211,13 @@ absl::StatusOr<v1::SignInResponse> MembersService::IssueSession(
   token.secret_sha256 = Sha256(parts.secret);
   token.create_time = clock_.Now();
   token.expire_time = token.create_time + options_.session_ttl;
-  absl::Status stored = store_->CreateToken(token, /*event=*/nullptr);
+  absl::Status stored =
+      store_->CreateToken(token, /*event=*/nullptr, record.token_gen);
+  if (absl::IsAborted(stored)) {
+    return absl::UnauthenticatedError(
+        "the password or the membership changed while signing in; sign in "
+        "again");
+  }
   if (absl::IsFailedPrecondition(stored)) {
     return absl::FailedPreconditionError(
         absl::StrCat("the membership is ", stored.message()));
@@ -403,15 +416,18 @@ grpc::Status MembersService::UpdateMember(
       return absl::PermissionDeniedError(
           "member.name: you may update only your own profile");
     }
-    if (request->update_mask().paths().empty()) {
-      return absl::InvalidArgumentError(
-          "update_mask: must name the fields to update, e.g. display_name");
-    }
-    std::vector<std::string> paths;
-    for (const std::string& path : request->update_mask().paths()) {
+    CDC_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                         DistinctPaths(request->update_mask()));
+    for (const std::string& path : paths) {
       CDC_RETURN_IF_ERROR(CheckProfileField(in, path));
-      if (std::find(paths.begin(), paths.end(), path) == paths.end()) {
-        paths.push_back(path);
+      // Audiences admit members by organisation type and country: only the
+      // secretariat changes them once a member is in.
+      if ((path == "organisation_type" || path == "country") &&
+          !IsSecretariat(caller)) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "update_mask: ", path,
+            " decides which consultations you may comment on; ask the "
+            "secretariat to change it"));
       }
     }
     v1::Member values = in;
@@ -596,7 +612,10 @@ grpc::Status MembersService::ChangePassword(
                          hasher_.Hash(request->new_password()));
     CDC_RETURN_IF_ERROR(
         store_->SetPassword(caller.member().substr(8), hash, clock_.Now()));
-    CDC_ASSIGN_OR_RETURN(*response, IssueSession(record));
+    // The new session belongs to the generation the change started.
+    CDC_ASSIGN_OR_RETURN(MemberRecord changed,
+                         store_->GetMember(caller.member().substr(8)));
+    CDC_ASSIGN_OR_RETURN(*response, IssueSession(changed));
     return absl::OkStatus();
   });
 }
@@ -702,8 +721,16 @@ grpc::Status MembersService::CreateApiToken(
     event.mutable_api_token_issued()->set_token(
         absl::StrCat("tokens/", token.token_id));
     event.mutable_api_token_issued()->set_member(request->member());
-    absl::Status stored = store_->CreateToken(token, &event);
+    absl::Status stored = store_->CreateToken(
+        token, &event, /*expected_generation=*/-1, v1::ROLE_MEMBER);
     if (absl::IsNotFound(stored)) return NotFound(request->member());
+    if (absl::IsFailedPrecondition(stored) &&
+        absl::StartsWith(stored.message(), "role ")) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          request->member(),
+          " is not a MEMBER account; API tokens act for member accounts of "
+          "partner organisations"));
+    }
     if (absl::IsFailedPrecondition(stored)) {
       return absl::FailedPreconditionError(
           absl::StrCat(request->member(), " is ", stored.message(),

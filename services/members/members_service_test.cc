@@ -922,6 +922,72 @@ TEST_F(MembersServiceTest, ApiTokenListPagesFiltersAndRefusesUnknownNames) {
   EXPECT_THAT(WhoAmI(a.token()), IsOk());
 }
 
+TEST_F(MembersServiceTest, ApiTokensActOnlyForMemberAccounts) {
+  const v1::SignInResponse org = NewMember("data@unicef.example.org", "UNICEF");
+  const v1::SignInResponse observer =
+      NewMember("obs@example.org", "Observer", v1::ROLE_OBSERVER);
+  v1::CreateApiTokenRequest create;
+  create.set_member(observer.member().name());
+  create.set_display_name("portal");
+  v1::CreateApiTokenResponse created;
+  grpc::Status refused =
+      stub_->CreateApiToken(As(secretariat_token_).get(), create, &created);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("MEMBER"));
+
+  create.set_member(org.member().name());
+  ASSERT_TRUE(
+      stub_->CreateApiToken(As(secretariat_token_).get(), create, &created)
+          .ok());
+  ASSERT_THAT(WhoAmI(created.secret()), IsOk());
+  // Demoting the account stops its partner token at once.
+  v1::SetMemberRoleRequest demote;
+  demote.set_name(org.member().name());
+  demote.set_role(v1::ROLE_OBSERVER);
+  v1::Member out;
+  ASSERT_TRUE(
+      stub_->SetMemberRole(As(secretariat_token_).get(), demote, &out).ok());
+  EXPECT_THAT(WhoAmI(created.secret()),
+              StatusIs(Code::kUnauthenticated, HasSubstr("partner")));
+}
+
+TEST_F(MembersServiceTest, MembersCannotMoveThemselvesIntoAnAudience) {
+  const v1::SignInResponse amina = NewMember("amina@example.org", "Amina");
+  for (const char* path : {"country", "organisation_type"}) {
+    v1::UpdateMemberRequest update;
+    update.mutable_member()->set_name(amina.member().name());
+    update.mutable_member()->set_country("FRA");
+    update.mutable_member()->set_organisation_type(
+        v1::ORGANISATION_TYPE_ACADEMIA);
+    update.mutable_update_mask()->add_paths(path);
+    v1::Member out;
+    grpc::Status status =
+        stub_->UpdateMember(As(amina.token()).get(), update, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << path;
+    EXPECT_THAT(status.error_message(), HasSubstr("secretariat")) << path;
+  }
+}
+
+TEST_F(MembersServiceTest, UpdateMaskRepeatsAreBounded) {
+  const v1::SignInResponse amina = NewMember("amina@example.org", "Amina");
+  v1::UpdateMemberRequest update;
+  update.mutable_member()->set_name(amina.member().name());
+  update.mutable_member()->set_display_name("Amina N.");
+  for (int i = 0; i < 17; ++i) {
+    update.mutable_update_mask()->add_paths("display_name");
+  }
+  v1::Member out;
+  grpc::Status status =
+      stub_->UpdateMember(As(amina.token()).get(), update, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("update_mask"));
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("display_name");
+  update.mutable_update_mask()->add_paths("display_name");
+  ASSERT_TRUE(stub_->UpdateMember(As(amina.token()).get(), update, &out).ok());
+  EXPECT_EQ(out.display_name(), "Amina N.");
+}
+
 TEST_F(MembersServiceTest, BootstrapReissuesForTheSameAccountOnly) {
   BootstrapRequest again;
   again.email = "secretariat@unstats.example.org";

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -131,15 +132,22 @@ return 'OK'
 }
 
 // KEYS: token, member, API token index, events.
-// ARGV: 3 expire-at ms for the key, 4 index entry or "", 5.. token fields.
+// ARGV: 3 expire-at ms for the key, 4 index entry or "", 5 expected token
+// generation or "", 6 required role or "", 7.. token fields.
 const RedisScript& CreateTokenScript() {
   static const RedisScript* const script = new RedisScript(WithPrelude(R"lua(
-local member = redis.call('HMGET', KEYS[2], 'state', 'token_gen')
+local member = redis.call('HMGET', KEYS[2], 'state', 'token_gen', 'role')
 if not member[1] then return redis.error_reply('NOT_FOUND member') end
 if member[1] ~= '2' then
   return redis.error_reply('FAILED_PRECONDITION ' .. member[1])
 end
-redis.call('HSET', KEYS[1], 'gen', member[2] or '0', unpack(ARGV, 5))
+if ARGV[5] ~= '' and (member[2] or '0') ~= ARGV[5] then
+  return redis.error_reply('ABORTED the credentials changed')
+end
+if ARGV[6] ~= '' and member[3] ~= ARGV[6] then
+  return redis.error_reply('FAILED_PRECONDITION role ' .. (member[3] or '0'))
+end
+redis.call('HSET', KEYS[1], 'gen', member[2] or '0', unpack(ARGV, 7))
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], 0, ARGV[4]) end
 emit(KEYS[4])
@@ -232,6 +240,7 @@ MemberRecord ToMemberRecord(const Fields& fields) {
       TimeUtil::MillisecondsToTimestamp(IntField(fields, "update_ms"));
   m.set_etag(StringField(fields, "version"));
   record.password_hash = StringField(fields, "pw");
+  record.token_gen = IntField(fields, "token_gen");
   return record;
 }
 
@@ -456,7 +465,9 @@ absl::StatusOr<Page<MemberRecord>> MembersStore::ListMembers(
 }
 
 absl::Status MembersStore::CreateToken(const TokenRecord& token,
-                                       const v1::Event* event) {
+                                       const v1::Event* event,
+                                       int64_t expected_generation,
+                                       v1::Role required_role) {
   const int shard = ShardOfId(token.token_id);
   const bool api = token.kind == TokenRecord::Kind::kApi;
   std::vector<std::string> args =
@@ -469,11 +480,27 @@ absl::Status MembersStore::CreateToken(const TokenRecord& token,
       args.end(),
       {absl::StrCat(ToMillis(key_expiry)),
        api ? ApiTokenEntry(token.create_time, token.token_id) : std::string(),
-       "member_id", token.member_id, "kind", api ? "api" : "session", "sha256",
-       token.secret_sha256, "create_ms",
-       absl::StrCat(ToMillis(token.create_time)), "expire_ms",
-       absl::StrCat(ToMillis(token.expire_time)), "revoked", "0",
-       "display_name", token.display_name, "created_by", token.created_by});
+       expected_generation >= 0 ? absl::StrCat(expected_generation)
+                                : std::string(),
+       required_role == v1::ROLE_UNSPECIFIED
+           ? std::string()
+           : absl::StrCat(static_cast<int>(required_role)),
+       "member_id",
+       token.member_id,
+       "kind",
+       api ? "api" : "session",
+       "sha256",
+       token.secret_sha256,
+       "create_ms",
+       absl::StrCat(ToMillis(token.create_time)),
+       "expire_ms",
+       absl::StrCat(ToMillis(token.expire_time)),
+       "revoked",
+       "0",
+       "display_name",
+       token.display_name,
+       "created_by",
+       token.created_by});
   absl::Status status =
       redis_
           ->Eval(CreateTokenScript(),
@@ -481,7 +508,8 @@ absl::Status MembersStore::CreateToken(const TokenRecord& token,
                   ApiTokenIndexKey(shard), EventStreamKey(shard)},
                  args)
           .status();
-  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+  if (status.code() == absl::StatusCode::kFailedPrecondition &&
+      !absl::StartsWith(status.message(), "role ")) {
     return absl::FailedPreconditionError(StateName(status.message()));
   }
   return status;

@@ -28,7 +28,7 @@ namespace cdc::members {
 struct MemberRecord {
   v1::Member member;          // name, etag and times filled in
   std::string password_hash;  // argon2id PHC string; empty: no password
-  absl::Time tokens_valid_after = absl::InfinitePast();  // older are void
+  int64_t token_gen = 0;      // tokens of an older generation are void
 };
 
 struct TokenRecord {
@@ -123,8 +123,14 @@ class MembersStore final {
                                                  int page_size);
 
   // Stores a token for an ACTIVE member (FAILED_PRECONDITION otherwise). API
-  // tokens also get their event and a place in the listing.
-  absl::Status CreateToken(const TokenRecord& token, const v1::Event* event);
+  // tokens also get their event and a place in the listing. With
+  // `expected_generation` >= 0, ABORTED when the member's token generation
+  // moved since it was read (a password change or suspension between a
+  // sign-in's password check and its token). With `required_role` set,
+  // FAILED_PRECONDITION ("role N") when the member's role differs.
+  absl::Status CreateToken(const TokenRecord& token, const v1::Event* event,
+                           int64_t expected_generation = -1,
+                           v1::Role required_role = v1::ROLE_UNSPECIFIED);
 
   // One round trip: the token and its member. NOT_FOUND: no such token.
   absl::StatusOr<TokenLookup> LookupToken(absl::string_view token_id);
