@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -29,8 +30,31 @@ constexpr std::array<absl::string_view, 16> kCommonPasswords = {
 
 }  // namespace
 
+template <typename Work>
+auto PasswordHasher::Limited(Work work) const {
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](const PasswordHasher* self) {
+          self->mu_.AssertHeld();
+          return self->running_ < self->max_concurrent_;
+        },
+        this));
+    ++running_;
+  }
+  auto result = work();
+  absl::MutexLock lock(&mu_);
+  --running_;
+  return result;
+}
+
 PasswordHasher::PasswordHasher(PasswordHashOptions options)
-    : options_(options) {
+    : options_(options),
+      max_concurrent_(
+          options.max_concurrent > 0
+              ? options.max_concurrent
+              : std::max(
+                    2, static_cast<int>(std::thread::hardware_concurrency()))) {
   absl::StatusOr<std::string> dummy = Hash(HexEncode(RandomBytes(16)));
   if (dummy.ok()) dummy_hash_ = *std::move(dummy);
 }
@@ -42,10 +66,12 @@ absl::StatusOr<std::string> PasswordHasher::Hash(
       options_.iterations, options_.memory_kib, options_.parallelism,
       kSaltBytes, kHashBytes, Argon2_id);
   std::string encoded(length, '\0');
-  const int rc = argon2id_hash_encoded(
-      options_.iterations, options_.memory_kib, options_.parallelism,
-      password.data(), password.size(), salt.data(), salt.size(), kHashBytes,
-      encoded.data(), encoded.size());
+  const int rc = Limited([&] {
+    return argon2id_hash_encoded(options_.iterations, options_.memory_kib,
+                                 options_.parallelism, password.data(),
+                                 password.size(), salt.data(), salt.size(),
+                                 kHashBytes, encoded.data(), encoded.size());
+  });
   if (rc != ARGON2_OK) {
     return absl::InternalError(
         absl::StrCat("argon2id: ", argon2_error_message(rc)));
@@ -56,10 +82,16 @@ absl::StatusOr<std::string> PasswordHasher::Hash(
 
 bool PasswordHasher::Verify(absl::string_view encoded,
                             absl::string_view password) const {
-  if (encoded.empty()) return false;
+  if (encoded.empty()) {
+    // No password set: answer as slowly as a wrong one would.
+    if (!dummy_hash_.empty()) (void)Verify(dummy_hash_, password);
+    return false;
+  }
   const std::string terminated(encoded);  // argon2 wants a C string
-  return argon2id_verify(terminated.c_str(), password.data(),
-                         password.size()) == ARGON2_OK;
+  return Limited([&] {
+           return argon2id_verify(terminated.c_str(), password.data(),
+                                  password.size());
+         }) == ARGON2_OK;
 }
 
 void PasswordHasher::VerifyNothing(absl::string_view password) const {

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace cdc::members {
 
@@ -15,6 +16,10 @@ struct PasswordHashOptions {
   uint32_t memory_kib = 19 * 1024;
   uint32_t iterations = 2;
   uint32_t parallelism = 1;
+  // argon2id computations running at once; each holds memory_kib of memory,
+  // so this bounds the memory that sign-ins and applications can take. 0:
+  // the number of cores (at least 2).
+  int max_concurrent = 0;
 };
 
 class PasswordHasher final {
@@ -26,7 +31,8 @@ class PasswordHasher final {
   // changing the options never invalidates stored passwords.
   absl::StatusOr<std::string> Hash(absl::string_view password) const;
 
-  // True when `password` matches `encoded`.
+  // True when `password` matches `encoded`. An empty `encoded` (an account
+  // without a password) takes as long as a wrong password, and is false.
   bool Verify(absl::string_view encoded, absl::string_view password) const;
 
   // Spends the same time as a Verify that fails, for unknown accounts, so
@@ -34,8 +40,15 @@ class PasswordHasher final {
   void VerifyNothing(absl::string_view password) const;
 
  private:
+  // Runs `work` once fewer than max_concurrent computations are running.
+  template <typename Work>
+  auto Limited(Work work) const;
+
   const PasswordHashOptions options_;
   std::string dummy_hash_;  // a hash of a random password, same parameters
+  const int max_concurrent_;
+  mutable absl::Mutex mu_;
+  mutable int running_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 inline constexpr size_t kMinPasswordLength = 12;
