@@ -12,8 +12,18 @@
 
 namespace cdc {
 
+namespace {
+
+RedisOptions OneConnection(RedisOptions options) {
+  options.pool_size = 1;
+  return options;
+}
+
+}  // namespace
+
 ServiceHost::ServiceHost(ServerOptions options, RedisClient* redis)
-    : options_(std::move(options)), redis_(redis) {}
+    : options_(std::move(options)),
+      health_redis_(OneConnection(redis->options())) {}
 
 ServiceHost::~ServiceHost() { Shutdown(); }
 
@@ -56,7 +66,7 @@ bool ServiceHost::serving() const {
 }
 
 void ServiceHost::CheckHealth() {
-  const absl::Status ping = redis_->Ping();
+  const absl::Status ping = health_redis_.Ping();
   const bool serving = ping.ok();
   {
     absl::MutexLock lock(&mu_);

@@ -32,7 +32,7 @@ struct ServerOptions {
 
 class ServiceHost final {
  public:
-  // `redis` must outlive the host.
+  // Health PINGs the Redis `redis` talks to, over a connection of its own.
   ServiceHost(ServerOptions options, RedisClient* redis);
   ~ServiceHost();
 
@@ -61,7 +61,9 @@ class ServiceHost final {
   void CheckHealth();
 
   const ServerOptions options_;
-  RedisClient* const redis_;
+  // Health PINGs over a connection of its own: on the shared pool a PING
+  // would queue behind busy calls and report a loaded replica as down.
+  RedisClient health_redis_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
