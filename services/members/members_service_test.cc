@@ -522,6 +522,17 @@ TEST_F(MembersServiceTest, SuspensionRevokesEveryTokenAndReinstatementNone) {
   EXPECT_THAT(WhoAmI(session.token()), StatusIs(Code::kUnauthenticated));
   EXPECT_THAT(WhoAmI(api.secret()), StatusIs(Code::kUnauthenticated));
   EXPECT_THAT(SignIn("amina@example.org"), IsOk());
+  // The listing tells the same: the voided API token reads as revoked.
+  v1::ListApiTokensRequest list;
+  v1::ListApiTokensResponse listed;
+  ASSERT_TRUE(
+      stub_->ListApiTokens(As(secretariat_token_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.api_tokens_size(), 0);
+  list.set_show_revoked(true);
+  ASSERT_TRUE(
+      stub_->ListApiTokens(As(secretariat_token_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.api_tokens_size(), 1);
+  EXPECT_TRUE(listed.api_tokens(0).revoked());
 }
 
 TEST_F(MembersServiceTest, SecretariatCannotSuspendOrDemoteItself) {

@@ -570,10 +570,27 @@ absl::StatusOr<Page<TokenRecord>> MembersStore::ListApiTokens(
       IndexPage found,
       ListAcrossShards(*redis_, position, page_size, ApiTokenIndexKey,
                        TokenKeyPrefix, filters));
-  Page<TokenRecord> page;
+  // A token of an older generation than its member's (voided by a
+  // suspension or password change) is shown as revoked, as Authenticate
+  // treats it: one pipelined read of the members' generations.
+  std::vector<std::vector<std::string>> generations;
   for (const IndexedRecord& record : found.records) {
-    page.items.push_back(
-        ToTokenRecord(IdOfIndexEntry(record.entry), record.fields));
+    generations.push_back(
+        {"HGET", MemberKey(StringField(record.fields, "member_id")),
+         "token_gen"});
+  }
+  CDC_ASSIGN_OR_RETURN(auto current, redis_->Pipeline(generations));
+  Page<TokenRecord> page;
+  for (size_t i = 0; i < found.records.size(); ++i) {
+    const IndexedRecord& record = found.records[i];
+    TokenRecord token =
+        ToTokenRecord(IdOfIndexEntry(record.entry), record.fields);
+    if (!current[i].ok()) return current[i].status();
+    int64_t generation = 0;
+    (void)absl::SimpleAtoi(current[i]->str, &generation);
+    if (IntField(record.fields, "gen") != generation) token.revoked = true;
+    if (token.revoked && !show_revoked) continue;
+    page.items.push_back(std::move(token));
   }
   page.next_position = std::move(found.next_position);
   return page;
