@@ -46,12 +46,16 @@ struct IndexPage {
 
 // Up to `page_size` records after `position` ("" = from the start) whose
 // fields equal every (field, value) pair in `filters`. Entries whose record
-// no longer exists are skipped.
+// no longer exists are skipped. Each shard examines at most `scan_budget`
+// entries per call, so a rare filter over a large index costs bounded work
+// per page: the page may then be short, even empty, with a next position
+// that moves on (AIP-158 allows short pages).
 absl::StatusOr<IndexPage> ListAcrossShards(
     RedisClient& redis, absl::string_view position, int page_size,
     const std::function<std::string(int shard)>& index_key,
     const std::function<std::string(int shard)>& record_prefix,
-    const std::vector<std::pair<std::string, std::string>>& filters);
+    const std::vector<std::pair<std::string, std::string>>& filters,
+    int scan_budget = 1000);
 
 // HGETALL's reply as fields; INTERNAL when it is not field/value pairs.
 absl::StatusOr<RecordFields> ToRecordFields(const RedisReply& reply);
