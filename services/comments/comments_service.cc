@@ -819,14 +819,14 @@ grpc::Status CommentsService::ListCommentRevisions(
         return absl::InvalidArgumentError("page_token: is malformed");
       }
     }
-    CDC_ASSIGN_OR_RETURN(std::vector<v1::CommentRevision> revisions,
-                         impl_->store_->Revisions(IdOf(request->parent())));
-    const size_t end =
-        std::min(revisions.size(), start + static_cast<size_t>(page_size));
-    for (size_t i = start; i < end; ++i) {
-      *response->add_revisions() = std::move(revisions[i]);
+    CDC_ASSIGN_OR_RETURN(
+        CommentsStore::RevisionPage page,
+        impl_->store_->Revisions(IdOf(request->parent()), start, page_size));
+    const size_t end = start + page.revisions.size();
+    for (v1::CommentRevision& revision : page.revisions) {
+      *response->add_revisions() = std::move(revision);
     }
-    if (end < revisions.size()) {
+    if (page.more) {
       response->set_next_page_token(
           EncodePageToken(absl::StrCat(end), request->parent()));
     }

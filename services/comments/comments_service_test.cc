@@ -356,6 +356,31 @@ TEST_F(CommentsServiceTest, RetryAfterTheRoundClosedStillReturnsTheFirst) {
   EXPECT_THAT(Post(member_, c, "late-2"), StatusIs(Code::kFailedPrecondition));
 }
 
+TEST_F(CommentsServiceTest, RevisionsPageOneAtATimeReadingOnlyThatPage) {
+  ASSERT_TRUE(OpenConsultation());
+  auto c = Comment(member_, Section("privacy"), "v1");
+  ASSERT_THAT(c, IsOk());
+  ASSERT_THAT(Edit(member_, c->name(), "v2"), IsOk());
+  ASSERT_THAT(Edit(member_, c->name(), "v3"), IsOk());
+  v1::ListCommentRevisionsRequest request;
+  request.set_parent(c->name());
+  request.set_page_size(1);
+  std::vector<std::string> bodies;
+  int pages = 0;
+  do {
+    auto page = CallK<v1::ListCommentRevisionsRequest,
+                      v1::ListCommentRevisionsResponse>(
+        &v1::CommentsService::Stub::ListCommentRevisions, request, member_);
+    ASSERT_THAT(page, IsOk());
+    ASSERT_EQ(page->revisions_size(), 1);
+    EXPECT_EQ(page->revisions(0).version(), pages + 1);
+    bodies.push_back(page->revisions(0).body());
+    request.set_page_token(page->next_page_token());
+    ++pages;
+  } while (!request.page_token().empty() && pages < 10);
+  EXPECT_THAT(bodies, ElementsAre("v1", "v2", "v3"));
+}
+
 TEST_F(CommentsServiceTest, ConcurrentEditsOfDifferentFieldsBothStay) {
   ASSERT_TRUE(OpenConsultation());
   auto root = Comment(member_, Section("privacy"), "Original body.");

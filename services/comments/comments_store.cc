@@ -801,21 +801,26 @@ absl::StatusOr<StoredComment> CommentsStore::SetDisposition(
   return ToStored(*value);
 }
 
-absl::StatusOr<std::vector<v1::CommentRevision>> CommentsStore::Revisions(
-    absl::string_view id) {
+absl::StatusOr<CommentsStore::RevisionPage> CommentsStore::Revisions(
+    absl::string_view id, size_t start, size_t count) {
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
-  CDC_ASSIGN_OR_RETURN(RedisReply reply,
-                       redis_->Command({"LRANGE", Key(id, "v"), "0", "-1"}));
-  std::vector<v1::CommentRevision> revisions;
-  for (size_t i = 0; i < reply.elements.size(); ++i) {
-    v1::CommentRevision& revision = revisions.emplace_back();
+  // One more than asked says whether another page follows.
+  CDC_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_->Command({"LRANGE", Key(id, "v"), Int(start),
+                       Int(static_cast<int64_t>(start + count))}));
+  RevisionPage page;
+  page.more = reply.elements.size() > count;
+  for (size_t i = 0; i < std::min(count, reply.elements.size()); ++i) {
+    v1::CommentRevision& revision = page.revisions.emplace_back();
     if (!revision.ParseFromString(reply.elements[i].str)) {
       return absl::DataLossError("a stored revision does not parse");
     }
-    revision.set_version(static_cast<int32_t>(i + 1));
-    revision.set_name(absl::StrCat("comments/", id, "/revisions/", i + 1));
+    const size_t version = start + i + 1;
+    revision.set_version(static_cast<int32_t>(version));
+    revision.set_name(absl::StrCat("comments/", id, "/revisions/", version));
   }
-  return revisions;
+  return page;
 }
 
 }  // namespace cdc::comments

@@ -162,9 +162,14 @@ class CommentsStore final {
       absl::string_view etag, const WriteContext& context,
       const v1::Event& event);
 
-  // Every revision of the comment, oldest first.
-  absl::StatusOr<std::vector<v1::CommentRevision>> Revisions(
-      absl::string_view id);
+  // Revisions [start, start + count) of the comment, oldest first, and
+  // whether more follow. Reads only those.
+  struct RevisionPage {
+    std::vector<v1::CommentRevision> revisions;
+    bool more = false;
+  };
+  absl::StatusOr<RevisionPage> Revisions(absl::string_view id, size_t start,
+                                         size_t count);
 
   // Index and record prefixes for ListIndex, per shard.
   static std::string IndexKey(int shard, absl::string_view index);
