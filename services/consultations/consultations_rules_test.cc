@@ -25,6 +25,7 @@ namespace cdc::consultations {
 namespace {
 
 using ::cdc::consultations::testing::At;
+using ::cdc::consultations::testing::kDraft;
 using ::cdc::testing::IsOk;
 using ::cdc::testing::StatusIs;
 using ::google::protobuf::util::MessageDifferencer;
@@ -34,19 +35,6 @@ using ::testing::IsEmpty;
 using Code = absl::StatusCode;
 using Reason = v1::CheckParticipationResponse;
 using Stub = v1::ConsultationsService::Stub;
-
-constexpr char kDraft[] = R"md(# Importance of citizen data {#importance}
-Citizen data fills gaps.
-
-# Key principles {#principles}
-Principles guide the work.
-
-## Inclusion
-Leave no one behind.
-
-## Privacy {#privacy}
-Protect people.
-)md";
 
 // kDraft without privacy, with roadmap.
 constexpr char kRevisedDraft[] = R"md(# Importance of citizen data {#importance}

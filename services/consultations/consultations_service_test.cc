@@ -16,25 +16,13 @@ namespace cdc::consultations {
 namespace {
 
 using ::cdc::consultations::testing::At;
+using ::cdc::consultations::testing::kDraft;
 using ::cdc::testing::IsOk;
 using ::cdc::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Code = absl::StatusCode;
 using State = v1::Consultation::State;
-
-constexpr char kDraft[] = R"md(# Importance of citizen data {#importance}
-Citizen data fills gaps.
-
-# Key principles {#principles}
-Principles guide the work.
-
-## Inclusion
-Leave no one behind.
-
-## Privacy {#privacy}
-Protect people.
-)md";
 
 constexpr char kRevisedDraft[] = R"md(# Importance of citizen data {#importance}
 Citizen data fills gaps.

@@ -27,6 +27,20 @@
 
 namespace cdc::consultations::testing {
 
+// A small draft: two top-level sections, two under "principles".
+inline constexpr char kDraft[] = R"md(# Importance of citizen data {#importance}
+Citizen data fills gaps.
+
+# Key principles {#principles}
+Principles guide the work.
+
+## Inclusion
+Leave no one behind.
+
+## Privacy {#privacy}
+Protect people.
+)md";
+
 inline google::protobuf::Timestamp At(absl::Time t) {
   return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
       absl::ToUnixMillis(t));

@@ -575,9 +575,9 @@ absl::StatusOr<Page<TokenRecord>> MembersStore::ListApiTokens(
   // treats it: one pipelined read of the members' generations.
   std::vector<std::vector<std::string>> generations;
   for (const IndexedRecord& record : found.records) {
-    generations.push_back(
-        {"HGET", MemberKey(StringField(record.fields, "member_id")),
-         "token_gen"});
+    generations.push_back({"HGET",
+                           MemberKey(StringField(record.fields, "member_id")),
+                           "token_gen"});
   }
   CDC_ASSIGN_OR_RETURN(auto current, redis_->Pipeline(generations));
   Page<TokenRecord> page;
