@@ -177,19 +177,9 @@ class CommentsService::Impl {
         members_(v1::MembersService::NewStub(members)),
         clock_(clock) {}
 
-  // A client context for a call on the caller's behalf: their token, a
-  // deadline.
   static std::unique_ptr<grpc::ClientContext> Forward(
       const grpc::ServerContext& context) {
-    auto forward = std::make_unique<grpc::ClientContext>();
-    forward->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-    const auto& metadata = context.client_metadata();
-    auto it = metadata.find("authorization");
-    if (it != metadata.end()) {
-      forward->AddMetadata("authorization",
-                           std::string(it->second.data(), it->second.size()));
-    }
-    return forward;
+    return ForwardCaller(context);
   }
 
   absl::StatusOr<v1::Principal> Caller(const grpc::ServerContext& context) {
@@ -299,6 +289,7 @@ class CommentsService::Impl {
     v1::Event event;
     *event.mutable_time() = ToProto(clock_.Now());
     event.set_actor(caller.member());
+    event.set_actor_display_name(caller.display_name());
     event.set_consultation(c.consultation());
     return event;
   }

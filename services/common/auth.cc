@@ -1,5 +1,7 @@
 #include "services/common/auth.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -57,7 +59,8 @@ absl::StatusOr<TokenParts> ParseToken(absl::string_view token) {
   return parts;
 }
 
-absl::StatusOr<std::string> BearerToken(const grpc::ServerContext& context) {
+absl::StatusOr<std::string> BearerToken(
+    const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -80,8 +83,22 @@ absl::StatusOr<std::string> BearerToken(const grpc::ServerContext& context) {
   return std::string(token);
 }
 
+std::unique_ptr<grpc::ClientContext> ForwardCaller(
+    const grpc::ServerContextBase& context, absl::Duration timeout) {
+  auto forward = std::make_unique<grpc::ClientContext>();
+  forward->set_deadline(
+      std::min(context.deadline(), absl::ToChronoTime(absl::Now() + timeout)));
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it != metadata.end()) {
+    forward->AddMetadata("authorization",
+                         std::string(it->second.data(), it->second.size()));
+  }
+  return forward;
+}
+
 absl::StatusOr<v1::Principal> AuthenticateCall(
-    const grpc::ServerContext& context, Authenticator& authenticator) {
+    const grpc::ServerContextBase& context, Authenticator& authenticator) {
   absl::StatusOr<std::string> token = BearerToken(context);
   if (!token.ok()) return token.status();
   return authenticator.Authenticate(*token);

@@ -7,13 +7,16 @@
 // stored only as its SHA-256 hash and compared in constant time.
 #pragma once
 
+#include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "cdc/v1/common.pb.h"
 
 namespace cdc {
@@ -35,7 +38,7 @@ absl::StatusOr<TokenParts> ParseToken(absl::string_view token);
 
 // The token from "authorization: Bearer <token>"; UNAUTHENTICATED when the
 // header is missing, not a bearer token, or its token is blank.
-absl::StatusOr<std::string> BearerToken(const grpc::ServerContext& context);
+absl::StatusOr<std::string> BearerToken(const grpc::ServerContextBase& context);
 
 // Turns a token into the principal it stands for.
 class Authenticator {
@@ -49,7 +52,14 @@ class Authenticator {
 
 // BearerToken + Authenticate.
 absl::StatusOr<v1::Principal> AuthenticateCall(
-    const grpc::ServerContext& context, Authenticator& authenticator);
+    const grpc::ServerContextBase& context, Authenticator& authenticator);
+
+// A client context for a call made on the caller's behalf to another cdc
+// service: the caller's bearer token passed on, and a deadline (the
+// caller's own when sooner).
+std::unique_ptr<grpc::ClientContext> ForwardCaller(
+    const grpc::ServerContextBase& context,
+    absl::Duration timeout = absl::Seconds(5));
 
 // PERMISSION_DENIED unless the principal's role is one of `allowed`.
 absl::Status RequireRole(const v1::Principal& principal,

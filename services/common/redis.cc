@@ -2,9 +2,11 @@
 
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
+#include <poll.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -13,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/crypto.h"
+#include "services/common/log.h"
 #include "services/common/status.h"
 #include "services/common/status_macros.h"
 
@@ -87,6 +90,52 @@ struct ArgvView {
   std::vector<size_t> lengths;
 };
 
+// hiredis 0.14 writes with write(2), so a command sent on a connection
+// Redis has closed raises SIGPIPE, whose default action kills the process
+// before the EPIPE can become UNAVAILABLE. Ignore it unless the program has
+// chosen a handler of its own.
+void IgnoreSigpipe() {
+  static const bool sigpipe_ignored = [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 &&
+        current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+    return true;
+  }();
+  (void)sigpipe_ignored;
+}
+
+// A new connection to `options.address` with its command timeout set; the
+// caller owns it.
+absl::StatusOr<redisContext*> ConnectContext(const RedisOptions& options) {
+  const timeval connect_timeout = absl::ToTimeval(options.connect_timeout);
+  redisContext* context;
+  if (absl::StartsWith(options.address, "unix:")) {
+    context = redisConnectUnixWithTimeout(options.address.c_str() + 5,
+                                          connect_timeout);
+  } else {
+    std::pair<std::string, std::string> parts =
+        absl::StrSplit(options.address, absl::MaxSplits(':', 1));
+    int port = 0;
+    if (!absl::SimpleAtoi(parts.second, &port)) port = 0;
+    context =
+        redisConnectWithTimeout(parts.first.c_str(), port, connect_timeout);
+  }
+  if (context == nullptr) {
+    return absl::ResourceExhaustedError("redis: out of memory");
+  }
+  if (context->err == 0 &&
+      redisSetTimeout(context, absl::ToTimeval(options.command_timeout)) ==
+          REDIS_OK) {
+    return context;
+  }
+  absl::Status error =
+      absl::UnavailableError(absl::StrCat("redis: ", context->errstr));
+  redisFree(context);
+  return error;
+}
+
 }  // namespace
 
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
@@ -147,16 +196,7 @@ class RedisClient::Connection {
 // while Redis is unreachable.
 class RedisClient::Pool {
  public:
-  explicit Pool(const RedisOptions& options) : options_(options) {
-    if (absl::StartsWith(options_.address, "unix:")) {
-      unix_path_ = options_.address.substr(5);
-    } else {
-      std::pair<std::string, std::string> parts =
-          absl::StrSplit(options_.address, absl::MaxSplits(':', 1));
-      host_ = parts.first;
-      if (!absl::SimpleAtoi(parts.second, &port_)) port_ = 0;
-    }
-  }
+  explicit Pool(const RedisOptions& options) : options_(options) {}
 
   absl::StatusOr<std::unique_ptr<Connection>> Acquire() {
     const absl::Time deadline = absl::Now() + options_.command_timeout;
@@ -212,27 +252,11 @@ class RedisClient::Pool {
 
  private:
   absl::StatusOr<std::unique_ptr<Connection>> Connect() {
-    const timeval connect_timeout = absl::ToTimeval(options_.connect_timeout);
-    redisContext* context =
-        unix_path_.empty()
-            ? redisConnectWithTimeout(host_.c_str(), port_, connect_timeout)
-            : redisConnectUnixWithTimeout(unix_path_.c_str(), connect_timeout);
-    if (context == nullptr) {
-      return absl::ResourceExhaustedError("redis: out of memory");
-    }
-    auto connection = std::make_unique<Connection>(context);
-    if (connection->broken()) return connection->IoError();
-    if (redisSetTimeout(context, absl::ToTimeval(options_.command_timeout)) !=
-        REDIS_OK) {
-      return connection->IoError();
-    }
-    return connection;
+    CDC_ASSIGN_OR_RETURN(redisContext * context, ConnectContext(options_));
+    return std::make_unique<Connection>(context);
   }
 
   const RedisOptions& options_;
-  std::string unix_path_;  // set for "unix:" addresses
-  std::string host_;       // set for "host:port" addresses
-  int port_ = 0;
 
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
@@ -244,19 +268,7 @@ class RedisClient::Pool {
 
 RedisClient::RedisClient(RedisOptions options)
     : options_(std::move(options)), pool_(std::make_unique<Pool>(options_)) {
-  // hiredis 0.14 writes with write(2), so a command sent on a connection
-  // Redis has closed raises SIGPIPE, whose default action kills the process
-  // before the EPIPE can become UNAVAILABLE. Ignore it unless the program
-  // has chosen a handler of its own.
-  static const bool sigpipe_ignored = [] {
-    struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 &&
-        current.sa_handler == SIG_DFL) {
-      signal(SIGPIPE, SIG_IGN);
-    }
-    return true;
-  }();
-  (void)sigpipe_ignored;
+  IgnoreSigpipe();
 }
 
 RedisClient::~RedisClient() = default;
@@ -359,6 +371,97 @@ absl::StatusOr<int64_t> ReplyInteger(const RedisReply& reply) {
     return value;
   }
   return absl::InternalError("redis: expected an integer reply");
+}
+
+RedisSubscriber::RedisSubscriber(RedisOptions options,
+                                 std::vector<std::string> channels,
+                                 MessageHandler on_message,
+                                 std::function<void()> on_subscribed)
+    : options_(std::move(options)),
+      channels_(std::move(channels)),
+      on_message_(std::move(on_message)),
+      on_subscribed_(std::move(on_subscribed)) {
+  IgnoreSigpipe();
+  thread_ = std::thread([this] { Run(); });
+}
+
+RedisSubscriber::~RedisSubscriber() {
+  stop_.store(true);
+  thread_.join();
+}
+
+void RedisSubscriber::Run() {
+  absl::Duration backoff = options_.min_backoff;
+  while (!stop_.load()) {
+    absl::Status status = Session();
+    if (stop_.load()) break;
+    Log(LogLevel::kWarning, "redis subscription lost; resubscribing",
+        {{"error", std::string(status.message())}});
+    // Sleep in short steps so that destruction is not held up.
+    const absl::Time until = absl::Now() + backoff;
+    while (!stop_.load() && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+// One connection's life: SUBSCRIBE, then hand over messages until the
+// connection fails or the subscriber stops. Reads wait in poll(2) with a
+// short timeout rather than in a blocking read, so that stop_ is seen.
+absl::Status RedisSubscriber::Session() {
+  CDC_ASSIGN_OR_RETURN(redisContext * raw, ConnectContext(options_));
+  std::unique_ptr<redisContext, void (*)(redisContext*)> context(raw,
+                                                                 redisFree);
+  std::vector<std::string> argv = {"SUBSCRIBE"};
+  argv.insert(argv.end(), channels_.begin(), channels_.end());
+  ArgvView view(argv);
+  if (redisAppendCommandArgv(context.get(), static_cast<int>(argv.size()),
+                             view.pointers.data(),
+                             view.lengths.data()) != REDIS_OK) {
+    return absl::UnavailableError(absl::StrCat("redis: ", context->errstr));
+  }
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(context.get(), &done) != REDIS_OK) {
+      return absl::UnavailableError(absl::StrCat("redis: ", context->errstr));
+    }
+  }
+  size_t confirmed = 0;
+  while (!stop_.load()) {
+    pollfd fd{.fd = context->fd, .events = POLLIN, .revents = 0};
+    const int ready = poll(&fd, 1, 100);
+    if (ready < 0 && errno != EINTR) {
+      return absl::UnavailableError("redis: poll failed");
+    }
+    if (ready <= 0) continue;
+    if (redisBufferRead(context.get()) != REDIS_OK) {
+      return absl::UnavailableError(absl::StrCat("redis: ", context->errstr));
+    }
+    for (;;) {
+      void* out = nullptr;
+      if (redisGetReplyFromReader(context.get(), &out) != REDIS_OK) {
+        return absl::UnavailableError(absl::StrCat("redis: ", context->errstr));
+      }
+      if (out == nullptr) break;
+      ReplyPtr reply(static_cast<redisReply*>(out));
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) continue;
+      const absl::string_view kind(reply->element[0]->str,
+                                   reply->element[0]->len);
+      if (kind == "subscribe") {
+        // Everything published before this point was missed; the owner
+        // catches up from the durable record once all channels are on.
+        if (++confirmed == channels_.size() && on_subscribed_) {
+          on_subscribed_();
+        }
+      } else if (kind == "message") {
+        on_message_(
+            std::string(reply->element[1]->str, reply->element[1]->len),
+            std::string(reply->element[2]->str, reply->element[2]->len));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace cdc

@@ -20,9 +20,12 @@
 // hiredis types stay inside redis.cc.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -113,6 +116,37 @@ class RedisClient final {
 
   const RedisOptions options_;
   std::unique_ptr<Pool> pool_;
+};
+
+// A Redis Pub/Sub subscription on its own connection and thread, for live
+// hints between replicas. Pub/Sub delivers at most once and nothing while
+// disconnected, so callers use it only to learn "look again": after every
+// (re)subscription on_subscribed runs, and the owner then re-reads whatever
+// durable record it follows. The subscriber reconnects with backoff.
+class RedisSubscriber final {
+ public:
+  using MessageHandler = std::function<void(const std::string& channel,
+                                            const std::string& message)>;
+
+  // Starts the thread. Handlers run on it, one at a time: keep them short.
+  RedisSubscriber(RedisOptions options, std::vector<std::string> channels,
+                  MessageHandler on_message,
+                  std::function<void()> on_subscribed);
+  // Stops and joins the thread (within about 100 ms).
+  ~RedisSubscriber();
+  RedisSubscriber(const RedisSubscriber&) = delete;
+  RedisSubscriber& operator=(const RedisSubscriber&) = delete;
+
+ private:
+  void Run();
+  absl::Status Session();
+
+  const RedisOptions options_;
+  const std::vector<std::string> channels_;
+  const MessageHandler on_message_;
+  const std::function<void()> on_subscribed_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: starts after the fields above are set
 };
 
 // Reply accessors that turn a wrong shape into INTERNAL, for stores.

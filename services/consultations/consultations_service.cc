@@ -337,7 +337,10 @@ class ConsultationsService::Impl {
   v1::Event NewEvent(const v1::Principal* actor, absl::string_view id) {
     v1::Event event;
     *event.mutable_time() = ToProto(Millis(clock_.Now()));
-    if (actor != nullptr) event.set_actor(actor->member());
+    if (actor != nullptr) {
+      event.set_actor(actor->member());
+      event.set_actor_display_name(actor->display_name());
+    }
     event.set_consultation(ConsultationName(id));
     return event;
   }

@@ -153,10 +153,12 @@ MembersService::MembersService(MembersStore* store, const Clock& clock,
       options_(std::move(options)),
       hasher_(options_.password) {}
 
-v1::Event MembersService::NewEvent(absl::string_view actor) const {
+v1::Event MembersService::NewEvent(absl::string_view actor,
+                                   absl::string_view display_name) const {
   v1::Event event;
   *event.mutable_time() = ToProto(clock_.Now());
   event.set_actor(std::string(actor));
+  if (!actor.empty()) event.set_actor_display_name(std::string(display_name));
   return event;
 }
 
@@ -278,7 +280,7 @@ absl::StatusOr<v1::SignInResponse> MembersService::BootstrapSecretariat(
   member.set_role(v1::ROLE_SECRETARIAT);
   member.set_state_reason("bootstrap");
   *member.mutable_create_time() = ToProto(clock_.Now());
-  v1::Event event = NewEvent("");
+  v1::Event event = NewEvent("", "");
   event.mutable_member_approved()->set_member(member.name());
   event.mutable_member_approved()->set_role(v1::ROLE_SECRETARIAT);
   CDC_ASSIGN_OR_RETURN(MemberRecord created,
@@ -314,7 +316,7 @@ grpc::Status MembersService::ApplyForMembership(
     member.set_state(v1::Member::PENDING);
     member.set_role(v1::ROLE_UNSPECIFIED);
     *member.mutable_create_time() = ToProto(clock_.Now());
-    v1::Event event = NewEvent(member.name());
+    v1::Event event = NewEvent(member.name(), member.display_name());
     event.mutable_member_applied()->set_member(member.name());
     event.mutable_member_applied()->set_organisation_type(
         member.organisation_type());
@@ -432,7 +434,7 @@ grpc::Status MembersService::UpdateMember(
     }
     v1::Member values = in;
     *values.mutable_update_time() = ToProto(clock_.Now());
-    v1::Event event = NewEvent(caller.member());
+    v1::Event event = NewEvent(caller.member(), caller.display_name());
     event.mutable_member_profile_updated()->set_member(in.name());
     for (const std::string& path : paths) {
       event.mutable_member_profile_updated()->add_changed_fields(path);
@@ -458,7 +460,7 @@ absl::Status MembersService::RunTransition(
     const std::function<void(v1::Event&)>& describe, v1::Member* response) {
   CDC_ASSIGN_OR_RETURN(std::string id,
                        ParseResourceId("name", name, "members"));
-  v1::Event event = NewEvent(caller.member());
+  v1::Event event = NewEvent(caller.member(), caller.display_name());
   describe(event);
   absl::StatusOr<MemberRecord> record =
       store_->ApplyTransition(id, transition, event);
@@ -717,7 +719,7 @@ grpc::Status MembersService::CreateApiToken(
     token.expire_time = token.create_time + ttl;
     token.display_name = request->display_name();
     token.created_by = caller.member();
-    v1::Event event = NewEvent(caller.member());
+    v1::Event event = NewEvent(caller.member(), caller.display_name());
     event.mutable_api_token_issued()->set_token(
         absl::StrCat("tokens/", token.token_id));
     event.mutable_api_token_issued()->set_member(request->member());
@@ -784,7 +786,7 @@ grpc::Status MembersService::RevokeApiToken(
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateSecretariat(*context));
     CDC_ASSIGN_OR_RETURN(std::string token_id, ParseTokenName(request->name()));
-    v1::Event event = NewEvent(caller.member());
+    v1::Event event = NewEvent(caller.member(), caller.display_name());
     event.mutable_api_token_revoked()->set_token(request->name());
     event.mutable_api_token_revoked()->set_member(
         absl::StrCat("members/", token_id.substr(0, kMemberIdLength)));

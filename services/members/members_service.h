@@ -115,7 +115,8 @@ class MembersService final : public v1::MembersService::Service,
   absl::StatusOr<v1::SignInResponse> IssueSession(const MemberRecord& record);
 
   // An event stamped with the time and the actor.
-  v1::Event NewEvent(absl::string_view actor) const;
+  v1::Event NewEvent(absl::string_view actor,
+                     absl::string_view display_name) const;
 
   MembersStore* const store_;
   const Clock& clock_;

@@ -1,0 +1,349 @@
+#include "services/notifications/event_cursor.h"
+
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/crypto.h"
+
+namespace cdc::notifications {
+namespace {
+
+// ---- Decimal numbers ----
+
+// Parses a canonical unsigned decimal: one or more digits, no sign, no
+// space, no leading zero (but "0" itself), no overflow of uint64.
+bool ParseDecimal(absl::string_view text, uint64_t* value) {
+  if (text.empty() || (text.size() > 1 && text[0] == '0')) return false;
+  uint64_t result = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (result > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
+      return false;
+    }
+    result = result * 10 + digit;
+  }
+  *value = result;
+  return true;
+}
+
+// ---- Cursor bytes ----
+//
+// A cursor is the unpadded base64url of:
+//   kCursorVersion
+//   for each shard k in 0..kShardCount-1:
+//     varint(zigzag(ms[k] - ms[k-1]))   (ms[-1] = 0; wrapping subtraction)
+//     varint(seq[k])
+//   the first kChecksumSize bytes of SHA-256 of everything before them.
+// Delta-coding the milliseconds keeps a cursor short when the shards are
+// near one another in time; the wrapping arithmetic makes every pair of
+// uint64 values encodable, so a cursor is at most
+// 1 + kShardCount * 2 * 10 + kChecksumSize = 329 bytes, 439 characters.
+
+// Not '1', the first byte of a page token (services/common/page_token.cc).
+constexpr char kCursorVersion = '\xC1';
+constexpr size_t kChecksumSize = 8;
+constexpr size_t kMaxVarintSize = 10;  // ceil(64 / 7)
+constexpr size_t kMaxCursorChars = 512;
+
+std::string Checksum(absl::string_view data) {
+  return Sha256(data).substr(0, kChecksumSize);
+}
+
+uint64_t ZigZag(uint64_t delta) {
+  // Two's complement: a negative delta maps to an odd number.
+  return (delta << 1) ^ (0 - (delta >> 63));
+}
+
+uint64_t UnZigZag(uint64_t value) { return (value >> 1) ^ (0 - (value & 1)); }
+
+void AppendVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+// Reads one canonical varint from the front of `*data`, removing it.
+// False when `*data` ends inside it (*truncated set), or when it is not
+// the shortest form or does not fit 64 bits.
+bool ReadVarint(absl::string_view* data, uint64_t* value, bool* truncated) {
+  uint64_t result = 0;
+  for (size_t i = 0; i < kMaxVarintSize; ++i) {
+    if (i >= data->size()) {
+      *truncated = true;
+      return false;
+    }
+    const uint8_t byte = static_cast<uint8_t>((*data)[i]);
+    const uint64_t bits = byte & 0x7F;
+    if (i == kMaxVarintSize - 1 && byte > 0x01) return false;  // overflow
+    result |= bits << (7 * i);
+    if ((byte & 0x80) == 0) {
+      if (i > 0 && byte == 0) return false;  // overlong form
+      data->remove_prefix(i + 1);
+      *value = result;
+      return true;
+    }
+  }
+  return false;  // 10th byte with the continuation bit: caught above
+}
+
+absl::Status CursorError(absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("cursor: ", what));
+}
+
+// ---- Filters ----
+
+constexpr int kMaxConsultations = 50;
+constexpr int kMaxEventTypes = 64;
+constexpr absl::string_view kConsultationsPrefix = "consultations/";
+
+bool IsConsultationName(absl::string_view name) {
+  if (!absl::StartsWith(name, kConsultationsPrefix)) return false;
+  const absl::string_view id = name.substr(kConsultationsPrefix.size());
+  if (id.empty()) return false;
+  for (const char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The EventType of an event's payload (its field number - 20); 0 without
+// a payload, or with one this build does not know.
+int EventTypeOf(const v1::Event& event) {
+  const int field = static_cast<int>(event.payload_case());
+  return field == v1::Event::PAYLOAD_NOT_SET ? 0 : field - 20;
+}
+
+// ---- Roles ----
+
+bool OnSection(const v1::CommentRef& ref) {
+  return ref.target_kind() == v1::Comment::TARGET_SECTION;
+}
+
+std::optional<v1::Event> PartnerView(const v1::Event& event) {
+  using Case = v1::Event::PayloadCase;
+  bool visible = false;
+  bool anonymous = false;
+  switch (event.payload_case()) {
+    case Case::kRoundOpened:
+    case Case::kRoundExtended:
+    case Case::kRoundClosingSoon:
+    case Case::kRoundClosed:
+    case Case::kRecordPublished:
+    case Case::kResourceShared:
+    case Case::kInitiativeApproved:
+      visible = true;
+      break;
+    case Case::kCommentCreated:
+      visible = OnSection(event.comment_created().comment());
+      break;
+    case Case::kCommentReplied:
+      visible = OnSection(event.comment_replied().comment());
+      break;
+    case Case::kCommentEdited:
+      visible = OnSection(event.comment_edited().comment());
+      break;
+    case Case::kCommentWithdrawn:
+      visible = OnSection(event.comment_withdrawn().comment());
+      break;
+    case Case::kCommentEndorsed:
+      visible = OnSection(event.comment_endorsed().comment());
+      anonymous = true;
+      break;
+    case Case::kCommentUnendorsed:
+      visible = OnSection(event.comment_unendorsed().comment());
+      anonymous = true;
+      break;
+    case Case::kCommentHidden:
+      visible = OnSection(event.comment_hidden().comment());
+      break;
+    case Case::kCommentRestored:
+      visible = OnSection(event.comment_restored().comment());
+      break;
+    case Case::kDispositionSet:
+      visible = OnSection(event.disposition_set().comment());
+      break;
+    default:  // CommentFlagged, members, tokens, community, unknown, none
+      break;
+  }
+  if (!visible) return std::nullopt;
+  v1::Event view = event;
+  if (anonymous) {
+    view.clear_actor();
+    view.clear_actor_display_name();
+  }
+  return view;
+}
+
+}  // namespace
+
+// ---- Stream and event ids ----
+
+std::string StreamId::ToString() const { return absl::StrCat(ms, "-", seq); }
+
+absl::StatusOr<StreamId> ParseStreamId(absl::string_view text) {
+  const size_t dash = text.find('-');
+  StreamId id;
+  if (dash == absl::string_view::npos ||
+      !ParseDecimal(text.substr(0, dash), &id.ms) ||
+      !ParseDecimal(text.substr(dash + 1), &id.seq)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stream id: \"", absl::CHexEscape(text),
+                     "\" is not <ms>-<seq> in decimal"));
+  }
+  return id;
+}
+
+std::string EventId(int shard, const StreamId& id) {
+  return absl::StrCat("s", shard, "-", id.ms, "-", id.seq);
+}
+
+absl::StatusOr<std::pair<int, StreamId>> ParseEventId(absl::string_view text) {
+  const auto invalid = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event id: \"", absl::CHexEscape(text),
+        "\" is not s{shard}-{ms}-{seq} with a shard 0..", kShardCount - 1));
+  };
+  if (!absl::StartsWith(text, "s")) return invalid();
+  const size_t dash = text.find('-');
+  if (dash == absl::string_view::npos) return invalid();
+  uint64_t shard = 0;
+  if (!ParseDecimal(text.substr(1, dash - 1), &shard) ||
+      shard >= static_cast<uint64_t>(kShardCount)) {
+    return invalid();
+  }
+  absl::StatusOr<StreamId> id = ParseStreamId(text.substr(dash + 1));
+  if (!id.ok()) return invalid();
+  return std::make_pair(static_cast<int>(shard), *id);
+}
+
+// ---- Cursors ----
+
+std::string EncodeEventCursor(const EventCursor& cursor) {
+  std::string raw;
+  raw.reserve(1 + kShardCount * 2 * kMaxVarintSize + kChecksumSize);
+  raw.push_back(kCursorVersion);
+  uint64_t previous_ms = 0;
+  for (const StreamId& position : cursor.positions) {
+    AppendVarint(ZigZag(position.ms - previous_ms), &raw);
+    AppendVarint(position.seq, &raw);
+    previous_ms = position.ms;
+  }
+  raw += Checksum(raw);
+  std::string text;
+  absl::WebSafeBase64Escape(raw, &text);
+  return text;
+}
+
+absl::StatusOr<EventCursor> DecodeEventCursor(absl::string_view text) {
+  if (text.empty()) return CursorError("is empty");
+  if (text.size() > kMaxCursorChars) {
+    return CursorError("is longer than any cursor this service issues");
+  }
+  std::string raw;
+  // Decoding then encoding again must give `text` back: this refuses
+  // padding, white space and non-zero trailing bits, which the decoder
+  // alone lets through.
+  if (!absl::WebSafeBase64Unescape(text, &raw)) {
+    return CursorError("is not unpadded base64url");
+  }
+  std::string canonical;
+  absl::WebSafeBase64Escape(raw, &canonical);
+  if (canonical != text) return CursorError("is not unpadded base64url");
+  if (raw.empty()) return CursorError("is truncated");
+  if (raw[0] != kCursorVersion) {
+    return CursorError("is not a cursor of this version (a page token?)");
+  }
+  if (raw.size() < 1 + kChecksumSize) return CursorError("is truncated");
+  const absl::string_view body =
+      absl::string_view(raw).substr(0, raw.size() - kChecksumSize);
+  if (!ConstantTimeEquals(Checksum(body),
+                          absl::string_view(raw).substr(body.size()))) {
+    return CursorError("is truncated or was edited (checksum mismatch)");
+  }
+  EventCursor cursor;
+  absl::string_view rest = body.substr(1);
+  uint64_t previous_ms = 0;
+  for (StreamId& position : cursor.positions) {
+    uint64_t ms_delta = 0;
+    bool truncated = false;
+    if (!ReadVarint(&rest, &ms_delta, &truncated) ||
+        !ReadVarint(&rest, &position.seq, &truncated)) {
+      return CursorError(truncated ? "is truncated" : "has a malformed number");
+    }
+    position.ms = previous_ms + UnZigZag(ms_delta);
+    previous_ms = position.ms;
+  }
+  if (!rest.empty()) return CursorError("has trailing bytes");
+  return cursor;
+}
+
+// ---- Filters ----
+
+bool EventFilter::Matches(const v1::Event& event) const {
+  if (!consultations.empty() && !consultations.contains(event.consultation())) {
+    return false;
+  }
+  return event_types.empty() || event_types.contains(EventTypeOf(event));
+}
+
+absl::StatusOr<EventFilter> MakeEventFilter(
+    const v1::WatchEventsRequest& request) {
+  EventFilter filter;
+  if (request.consultations_size() > kMaxConsultations) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("consultations: at most ", kMaxConsultations, ", got ",
+                     request.consultations_size()));
+  }
+  for (int i = 0; i < request.consultations_size(); ++i) {
+    const std::string& name = request.consultations(i);
+    if (!IsConsultationName(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "consultations[", i, "]: must be \"consultations/{id}\""));
+    }
+    filter.consultations.insert(name);
+  }
+  if (request.event_types_size() > kMaxEventTypes) {
+    return absl::InvalidArgumentError(absl::StrCat("event_types: at most ",
+                                                   kMaxEventTypes, ", got ",
+                                                   request.event_types_size()));
+  }
+  for (int i = 0; i < request.event_types_size(); ++i) {
+    const int type = request.event_types(i);
+    if (type == v1::EVENT_TYPE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "event_types[", i, "]: must not be EVENT_TYPE_UNSPECIFIED"));
+    }
+    if (!v1::EventType_IsValid(type)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event_types[", i, "]: unknown event type ", type));
+    }
+    filter.event_types.insert(type);
+  }
+  return filter;
+}
+
+// ---- Roles ----
+
+std::optional<v1::Event> ViewForRole(const v1::Event& event, v1::Role role) {
+  switch (role) {
+    case v1::ROLE_SECRETARIAT:
+      return event;
+    case v1::ROLE_PARTNER:
+      return PartnerView(event);
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace cdc::notifications

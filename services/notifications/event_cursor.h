@@ -1,0 +1,77 @@
+// The partner event feed's pieces that need no Redis: stream entry ids,
+// the opaque cursor, filters and what each role may see of an event.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cdc/v1/common.pb.h"
+#include "cdc/v1/events.pb.h"
+#include "cdc/v1/notifications.pb.h"
+#include "services/common/keys.h"
+
+namespace cdc::notifications {
+
+// A Redis stream entry id, "<ms>-<seq>". {0, 0} is before every entry.
+struct StreamId {
+  uint64_t ms = 0;
+  uint64_t seq = 0;
+
+  friend auto operator<=>(const StreamId&, const StreamId&) = default;
+  std::string ToString() const;  // "1712345678901-0"
+};
+
+// INVALID_ARGUMENT unless `text` is "<ms>-<seq>" in decimal.
+absl::StatusOr<StreamId> ParseStreamId(absl::string_view text);
+
+// Event.id for an entry of shard `shard`'s stream: "s3-1712345678901-0".
+std::string EventId(int shard, const StreamId& id);
+
+// The shard and entry of an Event.id; INVALID_ARGUMENT when malformed.
+absl::StatusOr<std::pair<int, StreamId>> ParseEventId(absl::string_view text);
+
+// Where a reader of all the event streams is: the last entry it has passed
+// in each shard's stream.
+struct EventCursor {
+  std::array<StreamId, kShardCount> positions{};
+
+  friend bool operator==(const EventCursor&, const EventCursor&) = default;
+};
+
+// Opaque, URL-safe, at most 512 characters. It carries a version and a
+// checksum, so that a truncated, edited or foreign cursor (a page token, a
+// cursor of another format) is refused.
+std::string EncodeEventCursor(const EventCursor& cursor);
+
+// INVALID_ARGUMENT ("cursor: ...") when `text` is not a cursor made by
+// EncodeEventCursor.
+absl::StatusOr<EventCursor> DecodeEventCursor(absl::string_view text);
+
+// A WatchEvents request's filters, validated once.
+struct EventFilter {
+  absl::flat_hash_set<std::string> consultations;  // empty: every event
+  absl::flat_hash_set<int> event_types;            // empty: every type
+
+  bool Matches(const v1::Event& event) const;
+};
+
+// INVALID_ARGUMENT naming the field: more than 50 consultations or one not
+// "consultations/{c}", more than 64 event types or an unknown or
+// unspecified one.
+absl::StatusOr<EventFilter> MakeEventFilter(
+    const v1::WatchEventsRequest& request);
+
+// What a caller of `role` may see of `event`: the event itself for the
+// SECRETARIAT; for PARTNER only round events (opened, extended, closing
+// soon, closed, record published), comment events on sections except
+// CommentFlagged, ResourceShared and InitiativeApproved, with actor and
+// actor_display_name cleared on (un)endorsements; nothing for other roles.
+std::optional<v1::Event> ViewForRole(const v1::Event& event, v1::Role role);
+
+}  // namespace cdc::notifications

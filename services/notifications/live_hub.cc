@@ -1,0 +1,628 @@
+#include "services/notifications/live_hub.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/common/log.h"
+#include "services/common/status.h"
+
+namespace cdc::notifications {
+namespace {
+
+google::protobuf::Timestamp Now() {
+  return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      absl::ToUnixMillis(absl::Now()));
+}
+
+std::string MemberId(absl::string_view name) {
+  return std::string(absl::StripPrefix(name, "members/"));
+}
+
+}  // namespace
+
+bool BroadcastAdmits(const v1::Principal& member, const BroadcastEntry& entry) {
+  if (entry.notification.actor() == member.member()) return false;
+  if (member.role() == v1::ROLE_SECRETARIAT) return true;
+  if (entry.kind != Broadcast::kRoundAudience ||
+      member.role() != v1::ROLE_MEMBER) {
+    return false;
+  }
+  const auto& types = entry.audience.organisation_types();
+  const auto& countries = entry.audience.countries();
+  const bool type_ok =
+      types.empty() || std::find(types.begin(), types.end(),
+                                 member.organisation_type()) != types.end();
+  const bool country_ok =
+      countries.empty() || std::find(countries.begin(), countries.end(),
+                                     member.country()) != countries.end();
+  return type_ok && country_ok;
+}
+
+// A server stream that writes a bounded queue of messages one at a time.
+// gRPC may run OnWriteDone on the thread that called StartWrite, so writes
+// and Finish are started outside the lock; `writing_` makes sure only one
+// thread does so at a time.
+template <typename Response>
+class QueuedStream : public grpc::ServerWriteReactor<Response> {
+ public:
+  QueuedStream(grpc::CallbackServerContext* context, int capacity)
+      : context_(context), capacity_(capacity) {}
+
+  // Free places in the queue; 0 once closed.
+  int Room() const {
+    absl::MutexLock lock(&mu_);
+    return closed_ ? 0 : capacity_ - static_cast<int>(queue_.size());
+  }
+
+  bool closed() const {
+    absl::MutexLock lock(&mu_);
+    return closed_;
+  }
+
+  // When the last write completed, or the queue was last found empty.
+  absl::Time last_progress() const {
+    absl::MutexLock lock(&mu_);
+    return queue_.empty() && !writing_ ? absl::Now() : progress_;
+  }
+
+  // When a message was last queued.
+  absl::Time last_sent() const {
+    absl::MutexLock lock(&mu_);
+    return sent_;
+  }
+
+  // Queues a message; false when closed or full.
+  bool Push(Response message) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_ || static_cast<int>(queue_.size()) >= capacity_) {
+        return false;
+      }
+      queue_.push_back(std::move(message));
+      sent_ = absl::Now();
+      if (writing_) return true;
+      writing_ = true;
+      progress_ = absl::Now();
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    this->StartWrite(&current_);
+    return true;
+  }
+
+  // Ends the stream once the write in flight (if any) is done; queued
+  // messages are dropped.
+  void Close(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_) return;
+      closed_ = true;
+      queue_.clear();
+      if (writing_) {
+        pending_finish_ = status;
+        return;
+      }
+    }
+    this->Finish(status);
+  }
+
+  // Ends a stream whose client has stopped reading. Its status cannot
+  // reach a client that reads nothing (flow control holds it back like any
+  // message), so the call is also cancelled: the client sees CANCELLED or,
+  // if it was only slow, `status`; either way the buffer is freed.
+  void Abort(const grpc::Status& status) {
+    Close(status);
+    context_->TryCancel();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::optional<grpc::Status> finish;
+    bool write = false;
+    {
+      absl::MutexLock lock(&mu_);
+      progress_ = absl::Now();
+      if (!ok && !closed_) {  // the client is gone
+        closed_ = true;
+        queue_.clear();
+        pending_finish_ = grpc::Status::CANCELLED;
+      }
+      if (!queue_.empty()) {
+        current_ = std::move(queue_.front());
+        queue_.pop_front();
+        write = true;
+      } else {
+        writing_ = false;
+        finish = std::move(pending_finish_);
+        pending_finish_.reset();
+      }
+    }
+    if (write) {
+      this->StartWrite(&current_);
+    } else if (finish.has_value()) {
+      this->Finish(*finish);
+    } else {
+      Drained();
+    }
+  }
+
+  void OnCancel() override { Close(grpc::Status::CANCELLED); }
+
+ protected:
+  // The queue has just become empty: the owner may fetch more.
+  virtual void Drained() = 0;
+
+ private:
+  grpc::CallbackServerContext* const context_;
+  const int capacity_;
+  mutable absl::Mutex mu_;
+  std::deque<Response> queue_ ABSL_GUARDED_BY(mu_);
+  Response current_;  // the message being written; owned by the writer
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
+  absl::Time progress_ ABSL_GUARDED_BY(mu_) = absl::Now();
+  absl::Time sent_ ABSL_GUARDED_BY(mu_) = absl::Now();
+};
+
+// One Subscribe stream. Its position is touched only by the worker serving
+// its member (one at a time), so it needs no lock of its own.
+class LiveHub::Subscription final : public QueuedStream<v1::SubscribeResponse> {
+ public:
+  Subscription(LiveHub* hub, grpc::CallbackServerContext* context,
+               v1::Principal member, int64_t last_seen)
+      : QueuedStream(context, hub->options_.subscribe_buffer),
+        hub_(hub),
+        member_(std::move(member)),
+        member_id_(MemberId(member_.member())),
+        last_seen_(last_seen) {}
+
+  const v1::Principal& member() const { return member_; }
+  const std::string& member_id() const { return member_id_; }
+
+  std::shared_ptr<Subscription> self;  // released in OnDone
+  bool started = false;                // the first heartbeat is sent
+  int64_t position = 0;                // the last inbox number queued
+  int64_t last_seen() const { return last_seen_; }
+
+  void OnDone() override {
+    std::shared_ptr<Subscription> keep = std::move(self);
+    hub_->Remove(this);
+  }
+
+ private:
+  void Drained() override { hub_->WakeMember(member_id_); }
+
+  LiveHub* const hub_;
+  const v1::Principal member_;
+  const std::string member_id_;
+  const int64_t last_seen_;
+};
+
+// One WatchEvents stream.
+class LiveHub::Watch final : public QueuedStream<v1::WatchEventsResponse> {
+ public:
+  Watch(LiveHub* hub, grpc::CallbackServerContext* context, v1::Role role,
+        const EventCursor& cursor, EventFilter filter)
+      : QueuedStream(context, hub->options_.watch_buffer),
+        role(role),
+        cursor(cursor),
+        filter(std::move(filter)),
+        hub_(hub) {}
+
+  std::shared_ptr<Watch> self;  // released in OnDone
+  const v1::Role role;
+  EventCursor cursor;  // worker only
+  const EventFilter filter;
+  // Scheduling, guarded by the hub's mutex.
+  bool queued = false;
+  bool running = false;
+  bool again = false;
+
+  void OnDone() override {
+    std::shared_ptr<Watch> keep = std::move(self);
+    hub_->Remove(this);
+  }
+
+ private:
+  void Drained() override {
+    absl::MutexLock lock(&hub_->mu_);
+    for (const auto& watch : hub_->watches_) {
+      if (watch.get() == this) hub_->QueueWatch(watch);
+    }
+  }
+
+  LiveHub* const hub_;
+};
+
+LiveHub::LiveHub(NotificationsStore* store, const RedisOptions& redis,
+                 Options options)
+    : store_(store), options_(options) {
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this] { Work(); });
+  }
+  ticker_ = std::thread([this] { Tick(); });
+  hints_ = std::make_unique<RedisSubscriber>(
+      redis,
+      std::vector<std::string>{std::string(kLiveChannel),
+                               std::string(kBroadcastChannel),
+                               std::string(kEventsChannel)},
+      [this](const std::string& channel, const std::string& message) {
+        OnHint(channel, message);
+      },
+      [this] {
+        absl::MutexLock lock(&mu_);
+        QueueEverything();
+      });
+}
+
+LiveHub::~LiveHub() {
+  hints_.reset();
+  std::vector<std::shared_ptr<Subscription>> subscriptions;
+  std::vector<std::shared_ptr<Watch>> watches;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (auto& [id, member] : members_) {
+      subscriptions.insert(subscriptions.end(), member.streams.begin(),
+                           member.streams.end());
+    }
+    watches = watches_;
+  }
+  const grpc::Status going(grpc::StatusCode::UNAVAILABLE,
+                           "server shutting down; reconnect");
+  for (auto& s : subscriptions) s->Close(going);
+  for (auto& w : watches) w->Close(going);
+  ticker_.join();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+absl::StatusOr<grpc::ServerWriteReactor<v1::SubscribeResponse>*>
+LiveHub::OpenSubscription(grpc::CallbackServerContext* context,
+                          const v1::Principal& member, int64_t last_seen) {
+  auto stream =
+      std::make_shared<Subscription>(this, context, member, last_seen);
+  stream->self = stream;
+  absl::MutexLock lock(&mu_);
+  MemberStreams& entry = members_[stream->member_id()];
+  if (static_cast<int>(entry.streams.size()) >=
+      options_.max_streams_per_member) {
+    stream->self.reset();
+    if (entry.streams.empty()) members_.erase(stream->member_id());
+    return absl::ResourceExhaustedError(
+        absl::StrCat("at most ", options_.max_streams_per_member,
+                     " notification streams per member; close one first"));
+  }
+  entry.streams.push_back(stream);
+  QueueMember(stream->member_id());
+  return stream.get();
+}
+
+grpc::ServerWriteReactor<v1::WatchEventsResponse>* LiveHub::OpenWatch(
+    grpc::CallbackServerContext* context, v1::Role role,
+    const EventCursor& cursor, EventFilter filter) {
+  auto watch =
+      std::make_shared<Watch>(this, context, role, cursor, std::move(filter));
+  watch->self = watch;
+  absl::MutexLock lock(&mu_);
+  watches_.push_back(watch);
+  QueueWatch(watch);
+  return watch.get();
+}
+
+int LiveHub::open_streams() const {
+  absl::MutexLock lock(&mu_);
+  int count = static_cast<int>(watches_.size());
+  for (const auto& [id, member] : members_) {
+    count += static_cast<int>(member.streams.size());
+  }
+  return count;
+}
+
+void LiveHub::Poke() {
+  absl::MutexLock lock(&mu_);
+  QueueEverything();
+}
+
+void LiveHub::QueueMember(const std::string& member_id) {
+  auto it = members_.find(member_id);
+  if (it == members_.end() || stopping_) return;
+  MemberStreams& member = it->second;
+  if (member.running) {
+    member.again = true;
+  } else if (!member.queued) {
+    member.queued = true;
+    tasks_.push_back(Task{.member_id = member_id, .watch = nullptr});
+  }
+}
+
+void LiveHub::QueueWatch(const std::shared_ptr<Watch>& watch) {
+  if (stopping_) return;
+  if (watch->running) {
+    watch->again = true;
+  } else if (!watch->queued) {
+    watch->queued = true;
+    tasks_.push_back(Task{.member_id = "", .watch = watch});
+  }
+}
+
+void LiveHub::QueueEverything() {
+  for (const auto& [id, member] : members_) QueueMember(id);
+  for (const auto& watch : watches_) QueueWatch(watch);
+}
+
+void LiveHub::OnHint(const std::string& channel, const std::string& message) {
+  absl::MutexLock lock(&mu_);
+  if (channel == kLiveChannel) {
+    for (absl::string_view id : absl::StrSplit(message, ',')) {
+      const std::string member_id(id);
+      if (members_.contains(member_id)) QueueMember(member_id);
+    }
+  } else if (channel == kBroadcastChannel) {
+    for (const auto& [id, member] : members_) QueueMember(id);
+  } else {
+    for (const auto& watch : watches_) QueueWatch(watch);
+  }
+}
+
+void LiveHub::WakeMember(const std::string& member_id) {
+  absl::MutexLock lock(&mu_);
+  QueueMember(member_id);
+}
+
+void LiveHub::Remove(Subscription* stream) {
+  absl::MutexLock lock(&mu_);
+  auto it = members_.find(stream->member_id());
+  if (it == members_.end()) return;
+  auto& streams = it->second.streams;
+  streams.erase(
+      std::remove_if(streams.begin(), streams.end(),
+                     [&](const auto& s) { return s.get() == stream; }),
+      streams.end());
+  if (streams.empty() && !it->second.running && !it->second.queued) {
+    members_.erase(it);
+  }
+}
+
+void LiveHub::Remove(Watch* watch) {
+  absl::MutexLock lock(&mu_);
+  watches_.erase(
+      std::remove_if(watches_.begin(), watches_.end(),
+                     [&](const auto& w) { return w.get() == watch; }),
+      watches_.end());
+}
+
+void LiveHub::Work() {
+  for (;;) {
+    Task task;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](LiveHub* hub) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return hub->stopping_ || !hub->tasks_.empty();
+          },
+          this));
+      if (stopping_) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+      if (task.watch != nullptr) {
+        task.watch->queued = false;
+        task.watch->running = true;
+      } else {
+        auto it = members_.find(task.member_id);
+        if (it == members_.end()) continue;
+        it->second.queued = false;
+        it->second.running = true;
+      }
+    }
+    if (task.watch != nullptr) {
+      ServeWatch(*task.watch);
+      absl::MutexLock lock(&mu_);
+      task.watch->running = false;
+      if (task.watch->again && !task.watch->closed()) {
+        task.watch->again = false;
+        QueueWatch(task.watch);
+      }
+      continue;
+    }
+    ServeMember(task.member_id);
+    absl::MutexLock lock(&mu_);
+    auto it = members_.find(task.member_id);
+    if (it == members_.end()) continue;
+    it->second.running = false;
+    if (it->second.streams.empty()) {
+      members_.erase(it);
+    } else if (it->second.again) {
+      it->second.again = false;
+      QueueMember(task.member_id);
+    }
+  }
+}
+
+// Heartbeats, stalled clients, and the watch poll.
+void LiveHub::Tick() {
+  const absl::Duration step =
+      std::min({absl::Seconds(1), options_.heartbeat_interval / 4,
+                options_.watch_poll, options_.stall_timeout / 4});
+  absl::Time next_poll = absl::Now() + options_.watch_poll;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), step)) return;
+    }
+    const absl::Time now = absl::Now();
+    std::vector<std::shared_ptr<Subscription>> subscriptions;
+    std::vector<std::shared_ptr<Watch>> watches;
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto& [id, member] : members_) {
+        for (auto& s : member.streams) subscriptions.push_back(s);
+      }
+      watches = watches_;
+    }
+    const grpc::Status stalled(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "client too slow; reconnect from the last item "
+                               "received");
+    for (auto& s : subscriptions) {
+      if (s->Room() == 0 && now - s->last_progress() > options_.stall_timeout) {
+        s->Abort(stalled);
+      } else if (now - s->last_sent() >= options_.heartbeat_interval) {
+        WakeMember(s->member_id());
+      }
+    }
+    for (auto& w : watches) {
+      if (w->Room() == 0 && now - w->last_progress() > options_.stall_timeout) {
+        w->Abort(stalled);
+      } else if (now >= next_poll ||
+                 now - w->last_sent() >= options_.heartbeat_interval) {
+        WakeWatch(w);
+      }
+    }
+    if (now >= next_poll) next_poll = now + options_.watch_poll;
+  }
+}
+
+void LiveHub::WakeWatch(const std::shared_ptr<Watch>& watch) {
+  absl::MutexLock lock(&mu_);
+  QueueWatch(watch);
+}
+
+void LiveHub::ServeMember(const std::string& member_id) {
+  std::vector<std::shared_ptr<Subscription>> streams;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = members_.find(member_id);
+    if (it == members_.end()) return;
+    streams = it->second.streams;
+  }
+  if (streams.empty()) return;
+  const v1::Principal& member = streams.front()->member();
+  absl::Status caught_up =
+      store_->CatchUpBroadcasts(member_id, [&](const BroadcastEntry& entry) {
+        return BroadcastAdmits(member, entry);
+      });
+  if (!caught_up.ok()) {
+    Log(LogLevel::kWarning, "broadcast catch-up failed",
+        {{"member", member_id}, {"error", caught_up.ToString()}});
+  }
+  bool more = false;
+  for (const auto& stream : streams) {
+    const int room = stream->Room();
+    if (room == 0) continue;  // closed, or full: Drained() asks again
+    if (!stream->started) {
+      // The counters first: where "only new ones" starts, and whether the
+      // replay lost anything to the inbox cap.
+      absl::StatusOr<InboxSlice> now =
+          store_->ListAfter(member_id, std::numeric_limits<int64_t>::max(), 0);
+      if (!now.ok()) {
+        stream->Close(ToGrpcStatus(now.status()));
+        continue;
+      }
+      const int64_t last_seen = stream->last_seen();
+      stream->position = last_seen >= 0 ? last_seen : now->last_seq;
+      v1::SubscribeResponse hello;
+      v1::Heartbeat* heartbeat = hello.mutable_heartbeat();
+      *heartbeat->mutable_time() = Now();
+      heartbeat->set_unread_count(static_cast<int32_t>(now->unread_count));
+      heartbeat->set_truncated(last_seen >= 0 &&
+                               last_seen < now->trimmed_through);
+      stream->Push(std::move(hello));
+      stream->started = true;
+    }
+    const int limit = stream->Room();
+    if (limit == 0) continue;
+    absl::StatusOr<InboxSlice> slice =
+        store_->ListAfter(member_id, stream->position, limit);
+    if (!slice.ok()) {
+      Log(LogLevel::kWarning, "inbox read failed",
+          {{"member", member_id}, {"error", slice.status().ToString()}});
+      continue;  // the next tick retries
+    }
+    for (InboxItem& item : slice->items) {
+      v1::SubscribeResponse out;
+      *out.mutable_notification() = std::move(item.notification);
+      if (!stream->Push(std::move(out))) break;
+      stream->position = item.seq;
+    }
+    if (static_cast<int>(slice->items.size()) == limit) more = true;
+    if (slice->items.empty() &&
+        absl::Now() - stream->last_sent() >= options_.heartbeat_interval) {
+      v1::SubscribeResponse beat;
+      *beat.mutable_heartbeat()->mutable_time() = Now();
+      beat.mutable_heartbeat()->set_unread_count(
+          static_cast<int32_t>(slice->unread_count));
+      stream->Push(std::move(beat));
+    }
+  }
+  // A full buffer wakes the member again when it drains; other leftovers
+  // are fetched by the next run.
+  if (more) WakeMember(member_id);
+}
+
+void LiveHub::ServeWatch(Watch& watch) {
+  int room = watch.Room();
+  if (room == 0) return;
+  const int per_shard = std::max(1, std::min(room, 100));
+  absl::StatusOr<std::vector<std::vector<StreamEntry>>> read =
+      store_->ReadStreams(watch.cursor, per_shard);
+  if (!read.ok()) {
+    Log(LogLevel::kWarning, "event stream read failed",
+        {{"error", read.status().ToString()}});
+    return;  // the next poll retries
+  }
+  std::vector<StreamEntry> entries;
+  bool more = false;
+  for (auto& shard : *read) {
+    if (static_cast<int>(shard.size()) == per_shard) more = true;
+    for (auto& e : shard) entries.push_back(std::move(e));
+  }
+  // Interleave the shards by time; each shard keeps its own order.
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const StreamEntry& a, const StreamEntry& b) {
+                     return a.id.ms < b.id.ms;
+                   });
+  bool sent = false;
+  for (const StreamEntry& entry : entries) {
+    if (room == 0) {
+      more = true;
+      break;
+    }
+    EventCursor next = watch.cursor;
+    next.positions[entry.shard] = entry.id;
+    v1::Event event;
+    std::optional<v1::Event> shown;
+    if (event.ParseFromString(entry.event)) {
+      event.set_id(EventId(entry.shard, entry.id));
+      if (watch.filter.Matches(event)) shown = ViewForRole(event, watch.role);
+    }
+    if (shown.has_value()) {
+      v1::WatchEventsResponse out;
+      *out.mutable_event() = *std::move(shown);
+      out.set_cursor(EncodeEventCursor(next));
+      if (!watch.Push(std::move(out))) return;
+      --room;
+      sent = true;
+    }
+    watch.cursor = next;  // passes over filtered-out events too
+  }
+  if (!sent && absl::Now() - watch.last_sent() >= options_.heartbeat_interval) {
+    v1::WatchEventsResponse beat;
+    *beat.mutable_heartbeat()->mutable_time() = Now();
+    beat.set_cursor(EncodeEventCursor(watch.cursor));
+    watch.Push(std::move(beat));
+  }
+  if (more) {
+    absl::MutexLock lock(&mu_);
+    for (const auto& w : watches_) {
+      if (w.get() == &watch) QueueWatch(w);
+    }
+  }
+}
+
+}  // namespace cdc::notifications

@@ -1,0 +1,129 @@
+// The live side of one replica: its open Subscribe and WatchEvents streams.
+//
+// Streams hold no copy of what they send. A Subscribe stream remembers the
+// last inbox number it sent and a WatchEvents stream its cursor; whenever
+// something may have changed (a Pub/Sub hint from any replica, a
+// heartbeat tick, a resubscription after a Redis outage, room freed by the
+// client) the stream is queued, and a worker reads what lies after its
+// position from Redis and writes it. So a lost hint costs latency, never a
+// notification, and the same read path serves the replay after a reconnect
+// and live delivery: no gap and no repeat.
+//
+// Each stream buffers at most a bounded number of messages. Reads fetch
+// only what fits (backpressure); a client that leaves the buffer full for
+// `stall_timeout` is ended (RESOURCE_EXHAUSTED, or CANCELLED when it reads
+// nothing at all) and resumes later from its last position. A few workers serve
+// all streams, so thousands of idle streams cost no threads, and a slow client
+// never holds a worker.
+#pragma once
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cdc/v1/common.pb.h"
+#include "cdc/v1/notifications.pb.h"
+#include "services/common/redis.h"
+#include "services/notifications/event_cursor.h"
+#include "services/notifications/notifications_store.h"
+
+namespace cdc::notifications {
+
+// Whether a broadcast is for `member`: the secretariat hears every
+// broadcast; MEMBER accounts hear round broadcasts whose audience admits
+// their organisation type and country; nobody hears of their own act.
+bool BroadcastAdmits(const v1::Principal& member, const BroadcastEntry& entry);
+
+class LiveHub final {
+ public:
+  struct Options {
+    absl::Duration heartbeat_interval = absl::Seconds(15);
+    int subscribe_buffer = 256;  // messages queued per Subscribe stream
+    int watch_buffer = 1024;     // per WatchEvents stream
+    // A stream whose buffer stays full this long is ended.
+    absl::Duration stall_timeout = absl::Seconds(30);
+    int max_streams_per_member = 10;  // Subscribe streams on this replica
+    // WatchEvents streams look at the event streams at least this often,
+    // even without a hint.
+    absl::Duration watch_poll = absl::Seconds(1);
+    int workers = 2;
+  };
+
+  LiveHub(NotificationsStore* store, const RedisOptions& redis,
+          Options options);
+  // Ends every open stream with UNAVAILABLE and stops the threads.
+  ~LiveHub();
+  LiveHub(const LiveHub&) = delete;
+  LiveHub& operator=(const LiveHub&) = delete;
+
+  // A Subscribe stream for `member` (already authorized), replaying after
+  // inbox number `last_seen` (-1: only new ones). RESOURCE_EXHAUSTED when
+  // the member has too many streams here.
+  absl::StatusOr<grpc::ServerWriteReactor<v1::SubscribeResponse>*>
+  OpenSubscription(grpc::CallbackServerContext* context,
+                   const v1::Principal& member, int64_t last_seen);
+
+  // A WatchEvents stream from `cursor`, showing what `role` may see.
+  grpc::ServerWriteReactor<v1::WatchEventsResponse>* OpenWatch(
+      grpc::CallbackServerContext* context, v1::Role role,
+      const EventCursor& cursor, EventFilter filter);
+
+  int open_streams() const;
+
+  // Reads and writes what is pending for every stream now (tests use it to
+  // avoid waiting for a tick).
+  void Poke();
+
+ private:
+  class Subscription;
+  class Watch;
+  struct MemberStreams {
+    std::vector<std::shared_ptr<Subscription>> streams;
+    bool queued = false;
+    bool running = false;
+    bool again = false;  // asked for while running: run once more
+  };
+  struct Task {
+    std::string member_id;         // a member's Subscribe streams, or
+    std::shared_ptr<Watch> watch;  // one WatchEvents stream
+  };
+
+  void QueueMember(const std::string& member_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void QueueWatch(const std::shared_ptr<Watch>& watch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void QueueEverything() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnHint(const std::string& channel, const std::string& message);
+  void Remove(Subscription* stream);
+  void Remove(Watch* watch);
+  void WakeMember(const std::string& member_id);
+  void WakeWatch(const std::shared_ptr<Watch>& watch);
+
+  void Work();
+  void Tick();
+  void ServeMember(const std::string& member_id);
+  void ServeWatch(Watch& watch);
+
+  NotificationsStore* const store_;
+  const Options options_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<std::string, MemberStreams> members_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Watch>> watches_ ABSL_GUARDED_BY(mu_);
+  std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
+
+  std::vector<std::thread> workers_;
+  std::thread ticker_;
+  std::unique_ptr<RedisSubscriber> hints_;  // last: starts after the rest
+};
+
+}  // namespace cdc::notifications

@@ -1,0 +1,214 @@
+// Test support for cdc-notifications: real cdc-members, cdc-consultations
+// and cdc-comments (CommentsServerTest) and one or more real
+// cdc-notifications replicas on loopback, all over the same real Redis.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cdc/v1/notifications.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "services/comments/comments_test_support.h"
+#include "services/common/keys.h"
+#include "services/common/server.h"
+#include "services/common/status.h"
+#include "services/common/status_matchers.h"
+#include "services/notifications/event_consumer.h"
+#include "services/notifications/live_hub.h"
+#include "services/notifications/notifications_service.h"
+#include "services/notifications/notifications_store.h"
+
+namespace cdc::notifications::testing {
+
+// Fast timings, so that tests wait tens of milliseconds, not seconds.
+inline LiveHub::Options FastHub() {
+  LiveHub::Options options;
+  options.heartbeat_interval = absl::Milliseconds(300);
+  options.stall_timeout = absl::Milliseconds(500);
+  options.watch_poll = absl::Milliseconds(100);
+  return options;
+}
+
+inline EventConsumer::Options FastConsumer(const std::string& name) {
+  EventConsumer::Options options;
+  options.name = name;
+  options.block = absl::Milliseconds(100);
+  options.claim_idle = absl::Milliseconds(300);
+  options.claim_interval = absl::Milliseconds(100);
+  return options;
+}
+
+// One cdc-notifications process: store, live hub, service, server and,
+// when `consume`, its event consumer.
+struct Replica {
+  Replica(RedisClient* redis, const RedisOptions& redis_options,
+          Authenticator* authenticator,
+          std::shared_ptr<grpc::Channel> consultations,
+          std::shared_ptr<grpc::Channel> comments, const Clock& clock,
+          const std::string& name, bool consume,
+          LiveHub::Options hub_options = FastHub(),
+          NotificationsStore::Options store_options = {})
+      : store(redis, store_options),
+        hub(&store, redis_options, hub_options),
+        service(&store, &hub, authenticator, std::move(consultations),
+                std::move(comments), clock),
+        consumer(&store, redis, redis_options, FastConsumer(name)),
+        host(ServerOptions{.listen_address = "127.0.0.1:0"}, redis) {
+    host.AddService(&service, v1::NotificationsService::service_full_name());
+    EXPECT_THAT(host.Start(), cdc::testing::IsOk());
+    stub = v1::NotificationsService::NewStub(grpc::CreateChannel(
+        host.address(), grpc::InsecureChannelCredentials()));
+    if (consume) consumer.Start();
+  }
+  ~Replica() {
+    consumer.Stop();
+    host.Shutdown();
+  }
+
+  NotificationsStore store;
+  LiveHub hub;
+  NotificationsService service;
+  EventConsumer consumer;
+  ServiceHost host;
+  std::unique_ptr<v1::NotificationsService::Stub> stub;
+};
+
+class NotificationsServerTest : public comments::testing::CommentsServerTest {
+ protected:
+  void SetUp() override {
+    CommentsServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    replica_ = NewReplica("replica-a", /*consume=*/true);
+    n_ = replica_->stub.get();
+  }
+
+  void TearDown() override {
+    replica_.reset();
+    CommentsServerTest::TearDown();
+  }
+
+  std::unique_ptr<Replica> NewReplica(
+      const std::string& name, bool consume,
+      LiveHub::Options hub_options = FastHub(),
+      NotificationsStore::Options store_options = {}) {
+    return std::make_unique<Replica>(
+        &redis(), redis_options(), authenticator_.get(),
+        grpc::CreateChannel(host_c_->address(),
+                            grpc::InsecureChannelCredentials()),
+        grpc::CreateChannel(host_k_->address(),
+                            grpc::InsecureChannelCredentials()),
+        clock_, name, consume, hub_options, store_options);
+  }
+
+  // Polls `done` every 20 ms for up to 10 s.
+  static bool WaitFor(const std::function<bool()>& done) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      if (done()) return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return done();
+  }
+
+  // Waits until the consumer group has read and acknowledged every event.
+  void Settle() {
+    ASSERT_TRUE(WaitFor([&] {
+      for (int shard = 0; shard < kShardCount; ++shard) {
+        auto groups =
+            redis().Command({"XINFO", "GROUPS", EventStreamKey(shard)});
+        if (!groups.ok() || groups->elements.empty()) {
+          if (!groups.ok()) return false;
+          continue;
+        }
+        const auto& fields = groups->elements[0].elements;
+        for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+          if ((fields[i].str == "pending" || fields[i].str == "lag") &&
+              !(fields[i + 1].type == RedisReply::Type::kInteger &&
+                fields[i + 1].integer == 0)) {
+            return false;
+          }
+        }
+      }
+      return true;
+    })) << "the consumer group did not catch up";
+  }
+
+  // Calls `method` on the notifications stub of `stub` as `token`.
+  template <typename Request, typename Response, typename Method>
+  absl::StatusOr<Response> CallN(
+      Method method, const Request& request, const std::string& token,
+      v1::NotificationsService::Stub* stub = nullptr) {
+    Response response;
+    grpc::Status status =
+        ((stub ? stub : n_)->*method)(As(token).get(), request, &response);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return response;
+  }
+
+  // Every notification of `token`'s inbox, newest first (all pages).
+  std::vector<v1::Notification> Inbox(const std::string& token,
+                                      bool unread_only = false) {
+    std::vector<v1::Notification> out;
+    v1::ListNotificationsRequest request;
+    request.set_unread_only(unread_only);
+    request.set_page_size(7);  // several pages in most tests
+    do {
+      auto page =
+          CallN<v1::ListNotificationsRequest, v1::ListNotificationsResponse>(
+              &v1::NotificationsService::Stub::ListNotifications, request,
+              token);
+      EXPECT_THAT(page, cdc::testing::IsOk());
+      if (!page.ok()) break;
+      for (const auto& n : page->notifications()) out.push_back(n);
+      request.set_page_token(page->next_page_token());
+    } while (!request.page_token().empty());
+    return out;
+  }
+
+  // The event types of Inbox(token), oldest first.
+  std::vector<v1::EventType> Types(const std::string& token) {
+    std::vector<v1::EventType> types;
+    for (const auto& n : Inbox(token))
+      types.insert(types.begin(), n.event_type());
+    return types;
+  }
+
+  // How many notifications of `type` the inbox holds.
+  int Count(const std::string& token, v1::EventType type) {
+    int count = 0;
+    for (v1::EventType t : Types(token)) count += t == type;
+    return count;
+  }
+
+  int32_t Unread(const std::string& token) {
+    auto count = CallN<v1::GetUnreadCountRequest, v1::GetUnreadCountResponse>(
+        &v1::NotificationsService::Stub::GetUnreadCount,
+        v1::GetUnreadCountRequest(), token);
+    EXPECT_THAT(count, cdc::testing::IsOk());
+    return count.ok() ? count->unread_count() : -1;
+  }
+
+  absl::StatusOr<v1::FollowedTarget> FollowTarget(const std::string& token,
+                                                  const std::string& target) {
+    v1::FollowRequest request;
+    request.set_target(target);
+    return CallN<v1::FollowRequest, v1::FollowedTarget>(
+        &v1::NotificationsService::Stub::Follow, request, token);
+  }
+
+  std::string MemberOf(const std::string& token) {
+    return member_names_[token];
+  }
+
+  std::unique_ptr<Replica> replica_;
+  v1::NotificationsService::Stub* n_ = nullptr;  // replica_'s
+};
+
+}  // namespace cdc::notifications::testing

@@ -1,0 +1,64 @@
+// Who hears of a domain event, decided from the event alone.
+//
+// RouteEvent is the one place that knows the recipient rules of
+// notifications.proto. It reads nothing: every fact it needs is in the
+// event (producers put the parent's author, the comment's author, the
+// round's audience, ... into the event for this purpose). The consumer
+// then resolves the three kinds of recipient:
+//   - `members`: told personally (fan-out on write, one inbox entry each);
+//   - `follow_targets`: the followers of these targets are told (fan-out on
+//     write, in batches, by the consumer);
+//   - `broadcast`: a whole audience is told (fan-out on read: written once,
+//     copied into an inbox when its member next reads it).
+// The actor is never among the recipients; the consumer also drops the
+// actor from followers and broadcasts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cdc/v1/events.pb.h"
+
+namespace cdc::notifications {
+
+// Who a broadcast is for.
+enum class Broadcast {
+  kNone,
+  // Every MEMBER and SECRETARIAT admitted by the audience of
+  // Routing.consultation's rounds (the consumer keeps it from RoundOpened).
+  kRoundAudience,
+  // Every SECRETARIAT member.
+  kSecretariat,
+};
+
+struct Routing {
+  // "members/{id}" told personally; never the actor; no repeats.
+  std::vector<std::string> members;
+  // "consultations/{c}/sections/{key}", "comments/{root}",
+  // "spaces/{s}/topics/{t}", "resources/{r}" or "spaces/{s}" (a space's
+  // members follow it) whose followers are told.
+  std::vector<std::string> follow_targets;
+  Broadcast broadcast = Broadcast::kNone;
+  // "consultations/{c}" for kRoundAudience; else empty.
+  std::string consultation;
+  // Notification.target: the resource the notification is about.
+  std::string target;
+  // Notification.summary: 1..300 characters of plain text.
+  std::string summary;
+  // When set, the summary for `members` (who are addressed directly, e.g.
+  // "replied to your comment"), while followers read `summary`.
+  std::string member_summary;
+
+  bool empty() const {
+    return members.empty() && follow_targets.empty() &&
+           broadcast == Broadcast::kNone;
+  }
+};
+
+// The event's type, from its payload (EVENT_TYPE_UNSPECIFIED for none).
+v1::EventType TypeOf(const v1::Event& event);
+
+// Who hears of `event`, what about, and in what words.
+Routing RouteEvent(const v1::Event& event);
+
+}  // namespace cdc::notifications
