@@ -393,8 +393,13 @@ RedisSubscriber::~RedisSubscriber() {
 void RedisSubscriber::Run() {
   absl::Duration backoff = options_.min_backoff;
   while (!stop_.load()) {
+    const absl::Time started = absl::Now();
     absl::Status status = Session();
     if (stop_.load()) break;
+    // A session that lived a while was a success: start backing off anew.
+    if (absl::Now() - started > options_.max_backoff) {
+      backoff = options_.min_backoff;
+    }
     Log(LogLevel::kWarning, "redis subscription lost; resubscribing",
         {{"error", std::string(status.message())}});
     // Sleep in short steps so that destruction is not held up.
@@ -413,6 +418,11 @@ absl::Status RedisSubscriber::Session() {
   CDC_ASSIGN_OR_RETURN(redisContext * raw, ConnectContext(options_));
   std::unique_ptr<redisContext, void (*)(redisContext*)> context(raw,
                                                                  redisFree);
+  // An idle subscription sends nothing, so a silently dropped connection
+  // would never be noticed without TCP keepalive.
+  if (context->connection_type == REDIS_CONN_TCP) {
+    redisEnableKeepAlive(context.get());
+  }
   std::vector<std::string> argv = {"SUBSCRIBE"};
   argv.insert(argv.end(), channels_.begin(), channels_.end());
   ArgvView view(argv);

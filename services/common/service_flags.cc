@@ -93,11 +93,13 @@ ServiceSetup SetUpService(int argc, char** argv, const std::string& name,
   return setup;
 }
 
-int ServeUntilTerminated(const std::string& name, ServiceHost& host) {
+int ServeUntilTerminated(const std::string& name, ServiceHost& host,
+                         const std::function<void()>& before_shutdown) {
   if (absl::Status started = host.Start(); !started.ok()) {
     return FailService(name, started);
   }
   WaitForTerminationSignal();
+  if (before_shutdown) before_shutdown();
   host.Shutdown();
   return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <grpcpp/channel.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,8 +48,11 @@ ServiceSetup SetUpService(int argc, char** argv, const std::string& name,
                           const char* usage);
 
 // Starts `host`, serves until SIGINT or SIGTERM, shuts down gracefully, and
-// returns main's exit code.
-int ServeUntilTerminated(const std::string& name, ServiceHost& host);
+// returns main's exit code. `before_shutdown` runs first on termination:
+// services with endless streams end them there, so that the graceful
+// shutdown does not wait for them.
+int ServeUntilTerminated(const std::string& name, ServiceHost& host,
+                         const std::function<void()>& before_shutdown = {});
 
 // Prints "cdc-<name>: <status>" to stderr and returns 1, for main.
 int FailService(const std::string& name, const absl::Status& status);

@@ -116,18 +116,33 @@ absl::Status EventConsumer::Process(const StreamEntry& entry) {
 void EventConsumer::ProcessAndAck(const std::vector<StreamEntry>& entries) {
   std::vector<StreamEntry> done;
   done.reserve(entries.size());
+  // After a failure, the rest of that shard's batch waits too, so that the
+  // events of one shard (one consultation's round events, say) are
+  // processed in order when retried.
+  bool shard_failed[kShardCount] = {};
   for (const StreamEntry& entry : entries) {
+    if (shard_failed[entry.shard]) continue;
+    const std::string id = EventId(entry.shard, entry.id);
     absl::Status status = Process(entry);
     if (status.ok()) {
       done.push_back(entry);
       processed_.fetch_add(1);
-    } else {
-      // Left pending: this replica or another takes it again after
-      // claim_idle, and inboxes that already got it skip it then.
-      Log(LogLevel::kWarning, "event not processed; will retry",
-          {{"event", EventId(entry.shard, entry.id)},
-           {"error", status.ToString()}});
+      attempts_.erase(id);
+      continue;
     }
+    if (++attempts_[id] >= options_.max_attempts) {
+      // An event that keeps failing must not hold its shard back forever.
+      Log(LogLevel::kError, "event given up after repeated failures",
+          {{"event", id}, {"error", status.ToString()}});
+      done.push_back(entry);
+      attempts_.erase(id);
+      continue;
+    }
+    // Left pending: this replica or another takes it again after
+    // claim_idle, and inboxes that already got it skip it then.
+    Log(LogLevel::kWarning, "event not processed; will retry",
+        {{"event", id}, {"error", status.ToString()}});
+    shard_failed[entry.shard] = true;
   }
   absl::Status acked = store_->Ack(done);
   if (!acked.ok()) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "services/common/redis.h"
@@ -27,6 +28,9 @@ class EventConsumer final {
     // replica is presumed dead.
     absl::Duration claim_idle = absl::Seconds(30);
     absl::Duration claim_interval = absl::Seconds(5);  // how often to look
+    // A event that fails this many times on one replica is logged and
+    // acknowledged, so that it cannot block its shard for ever.
+    int max_attempts = 10;
   };
 
   // `redis` is the replica's Redis settings; the consumer opens its own
@@ -56,6 +60,8 @@ class EventConsumer final {
   RedisClient blocking_;  // one connection, for XREADGROUP BLOCK
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> processed_{0};
+  // Failed attempts per event id; the consumer thread's only.
+  absl::flat_hash_map<std::string, int> attempts_;
   std::thread thread_;
 };
 

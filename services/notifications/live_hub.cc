@@ -116,10 +116,29 @@ class QueuedStream : public grpc::ServerWriteReactor<Response> {
   // Ends a stream whose client has stopped reading. Its status cannot
   // reach a client that reads nothing (flow control holds it back like any
   // message), so the call is also cancelled: the client sees CANCELLED or,
-  // if it was only slow, `status`; either way the buffer is freed.
+  // if it was only slow, `status`; either way the buffer is freed. Finish
+  // is held back until TryCancel has returned, so that the call (and its
+  // context) cannot be done and freed under it.
   void Abort(const grpc::Status& status) {
-    Close(status);
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_) return;  // finishing already: the context may be gone
+      closed_ = true;
+      queue_.clear();
+      pending_finish_ = status;
+      holding_finish_ = true;
+    }
     context_->TryCancel();
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      holding_finish_ = false;
+      if (!writing_) {
+        finish = std::move(pending_finish_);
+        pending_finish_.reset();
+      }
+    }
+    if (finish.has_value()) this->Finish(*finish);
   }
 
   void OnWriteDone(bool ok) override {
@@ -139,8 +158,10 @@ class QueuedStream : public grpc::ServerWriteReactor<Response> {
         write = true;
       } else {
         writing_ = false;
-        finish = std::move(pending_finish_);
-        pending_finish_.reset();
+        if (!holding_finish_) {  // else Abort finishes
+          finish = std::move(pending_finish_);
+          pending_finish_.reset();
+        }
       }
     }
     if (write) {
@@ -166,6 +187,7 @@ class QueuedStream : public grpc::ServerWriteReactor<Response> {
   Response current_;  // the message being written; owned by the writer
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool holding_finish_ ABSL_GUARDED_BY(mu_) = false;  // Abort in progress
   std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
   absl::Time progress_ ABSL_GUARDED_BY(mu_) = absl::Now();
   absl::Time sent_ ABSL_GUARDED_BY(mu_) = absl::Now();
@@ -176,20 +198,24 @@ class QueuedStream : public grpc::ServerWriteReactor<Response> {
 class LiveHub::Subscription final : public QueuedStream<v1::SubscribeResponse> {
  public:
   Subscription(LiveHub* hub, grpc::CallbackServerContext* context,
-               v1::Principal member, int64_t last_seen)
+               std::string token, v1::Principal member, int64_t last_seen)
       : QueuedStream(context, hub->options_.subscribe_buffer),
+        token(std::move(token)),
+        member(std::move(member)),
         hub_(hub),
-        member_(std::move(member)),
-        member_id_(MemberId(member_.member())),
+        member_id_(MemberId(this->member.member())),
         last_seen_(last_seen) {}
 
-  const v1::Principal& member() const { return member_; }
   const std::string& member_id() const { return member_id_; }
+  int64_t last_seen() const { return last_seen_; }
 
   std::shared_ptr<Subscription> self;  // released in OnDone
-  bool started = false;                // the first heartbeat is sent
-  int64_t position = 0;                // the last inbox number queued
-  int64_t last_seen() const { return last_seen_; }
+  // The rest is the worker's (one at a time per member).
+  const std::string token;  // checked again every recheck_interval
+  v1::Principal member;     // as of the last check
+  absl::Time checked = absl::Now();
+  bool started = false;  // the first heartbeat is sent
+  int64_t position = 0;  // the last inbox number queued
 
   void OnDone() override {
     std::shared_ptr<Subscription> keep = std::move(self);
@@ -200,7 +226,6 @@ class LiveHub::Subscription final : public QueuedStream<v1::SubscribeResponse> {
   void Drained() override { hub_->WakeMember(member_id_); }
 
   LiveHub* const hub_;
-  const v1::Principal member_;
   const std::string member_id_;
   const int64_t last_seen_;
 };
@@ -208,17 +233,22 @@ class LiveHub::Subscription final : public QueuedStream<v1::SubscribeResponse> {
 // One WatchEvents stream.
 class LiveHub::Watch final : public QueuedStream<v1::WatchEventsResponse> {
  public:
-  Watch(LiveHub* hub, grpc::CallbackServerContext* context, v1::Role role,
-        const EventCursor& cursor, EventFilter filter)
+  Watch(LiveHub* hub, grpc::CallbackServerContext* context, std::string token,
+        v1::Role role, const EventCursor& cursor, EventFilter filter)
       : QueuedStream(context, hub->options_.watch_buffer),
+        token(std::move(token)),
         role(role),
         cursor(cursor),
         filter(std::move(filter)),
         hub_(hub) {}
 
   std::shared_ptr<Watch> self;  // released in OnDone
-  const v1::Role role;
-  EventCursor cursor;  // worker only
+  const std::string token;
+  // The worker's.
+  v1::Role role;  // as of the last check
+  absl::Time checked = absl::Now();
+  absl::Time retained_checked = absl::Now();
+  EventCursor cursor;
   const EventFilter filter;
   // Scheduling, guarded by the hub's mutex.
   bool queued = false;
@@ -241,9 +271,9 @@ class LiveHub::Watch final : public QueuedStream<v1::WatchEventsResponse> {
   LiveHub* const hub_;
 };
 
-LiveHub::LiveHub(NotificationsStore* store, const RedisOptions& redis,
-                 Options options)
-    : store_(store), options_(options) {
+LiveHub::LiveHub(NotificationsStore* store, Authenticator* authenticator,
+                 const RedisOptions& redis, Options options)
+    : store_(store), authenticator_(authenticator), options_(options) {
   for (int i = 0; i < options_.workers; ++i) {
     workers_.emplace_back([this] { Work(); });
   }
@@ -262,8 +292,7 @@ LiveHub::LiveHub(NotificationsStore* store, const RedisOptions& redis,
       });
 }
 
-LiveHub::~LiveHub() {
-  hints_.reset();
+void LiveHub::Shutdown() {
   std::vector<std::shared_ptr<Subscription>> subscriptions;
   std::vector<std::shared_ptr<Watch>> watches;
   {
@@ -279,17 +308,34 @@ LiveHub::~LiveHub() {
                            "server shutting down; reconnect");
   for (auto& s : subscriptions) s->Close(going);
   for (auto& w : watches) w->Close(going);
+}
+
+LiveHub::~LiveHub() {
+  Shutdown();
+  hints_.reset();
   ticker_.join();
   for (std::thread& worker : workers_) worker.join();
+  // Streams call back into the hub until gRPC is done with them (OnDone);
+  // the server's shutdown normally sees to that before the hub goes.
+  absl::MutexLock lock(&mu_);
+  auto all_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return members_.empty() && watches_.empty();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&all_done), absl::Seconds(10));
 }
 
 absl::StatusOr<grpc::ServerWriteReactor<v1::SubscribeResponse>*>
 LiveHub::OpenSubscription(grpc::CallbackServerContext* context,
-                          const v1::Principal& member, int64_t last_seen) {
-  auto stream =
-      std::make_shared<Subscription>(this, context, member, last_seen);
+                          std::string token, const v1::Principal& member,
+                          int64_t last_seen) {
+  auto stream = std::make_shared<Subscription>(this, context, std::move(token),
+                                               member, last_seen);
   stream->self = stream;
   absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    stream->self.reset();
+    return absl::UnavailableError("server shutting down; reconnect");
+  }
   MemberStreams& entry = members_[stream->member_id()];
   if (static_cast<int>(entry.streams.size()) >=
       options_.max_streams_per_member) {
@@ -304,13 +350,18 @@ LiveHub::OpenSubscription(grpc::CallbackServerContext* context,
   return stream.get();
 }
 
-grpc::ServerWriteReactor<v1::WatchEventsResponse>* LiveHub::OpenWatch(
-    grpc::CallbackServerContext* context, v1::Role role,
-    const EventCursor& cursor, EventFilter filter) {
-  auto watch =
-      std::make_shared<Watch>(this, context, role, cursor, std::move(filter));
+absl::StatusOr<grpc::ServerWriteReactor<v1::WatchEventsResponse>*>
+LiveHub::OpenWatch(grpc::CallbackServerContext* context, std::string token,
+                   v1::Role role, const EventCursor& cursor,
+                   EventFilter filter) {
+  auto watch = std::make_shared<Watch>(this, context, std::move(token), role,
+                                       cursor, std::move(filter));
   watch->self = watch;
   absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    watch->self.reset();
+    return absl::UnavailableError("server shutting down; reconnect");
+  }
   watches_.push_back(watch);
   QueueWatch(watch);
   return watch.get();
@@ -502,7 +553,22 @@ void LiveHub::ServeMember(const std::string& member_id) {
     streams = it->second.streams;
   }
   if (streams.empty()) return;
-  const v1::Principal& member = streams.front()->member();
+  // Tokens are checked again now and then: a revoked or expired token or a
+  // suspension ends the stream, and a role change is seen by broadcasts.
+  const absl::Time checked_at = absl::Now();
+  for (const auto& stream : streams) {
+    if (checked_at - stream->checked < options_.recheck_interval) continue;
+    absl::StatusOr<v1::Principal> principal =
+        authenticator_->Authenticate(stream->token);
+    if (principal.ok()) {
+      stream->member = *std::move(principal);
+      stream->checked = checked_at;
+    } else if (principal.status().code() ==
+               absl::StatusCode::kUnauthenticated) {
+      stream->Close(ToGrpcStatus(principal.status()));
+    }  // else cdc-members is unreachable: keep going, check again later
+  }
+  const v1::Principal member = streams.front()->member;
   absl::Status caught_up =
       store_->CatchUpBroadcasts(member_id, [&](const BroadcastEntry& entry) {
         return BroadcastAdmits(member, entry);
@@ -525,7 +591,10 @@ void LiveHub::ServeMember(const std::string& member_id) {
         continue;
       }
       const int64_t last_seen = stream->last_seen();
-      stream->position = last_seen >= 0 ? last_seen : now->last_seq;
+      // A replay from before what the inbox keeps starts at its oldest.
+      stream->position = last_seen >= 0
+                             ? std::max(last_seen, now->trimmed_through)
+                             : now->last_seq;
       v1::SubscribeResponse hello;
       v1::Heartbeat* heartbeat = hello.mutable_heartbeat();
       *heartbeat->mutable_time() = Now();
@@ -543,6 +612,14 @@ void LiveHub::ServeMember(const std::string& member_id) {
       Log(LogLevel::kWarning, "inbox read failed",
           {{"member", member_id}, {"error", slice.status().ToString()}});
       continue;  // the next tick retries
+    }
+    if (stream->position < slice->trimmed_through) {
+      // The inbox cap dropped notifications this stream had not sent yet:
+      // say so rather than skip them; reconnecting reports `truncated`.
+      stream->Close(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "the stream fell behind the inbox; "
+                                 "reconnect with last_seen"));
+      continue;
     }
     for (InboxItem& item : slice->items) {
       v1::SubscribeResponse out;
@@ -568,6 +645,33 @@ void LiveHub::ServeMember(const std::string& member_id) {
 void LiveHub::ServeWatch(Watch& watch) {
   int room = watch.Room();
   if (room == 0) return;
+  const absl::Time now = absl::Now();
+  if (now - watch.checked >= options_.recheck_interval) {
+    absl::StatusOr<v1::Principal> principal =
+        authenticator_->Authenticate(watch.token);
+    if (principal.ok()) {
+      watch.role = principal->role();
+      watch.checked = now;
+    } else if (principal.status().code() ==
+               absl::StatusCode::kUnauthenticated) {
+      watch.Close(ToGrpcStatus(principal.status()));
+      return;
+    }
+    if (watch.role != v1::ROLE_PARTNER && watch.role != v1::ROLE_SECRETARIAT) {
+      watch.Close(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                               "the event feed is for partner and "
+                               "secretariat tokens"));
+      return;
+    }
+  }
+  if (now - watch.retained_checked >= options_.retention_check_interval) {
+    absl::Status retained = store_->CheckRetained(watch.cursor);
+    if (retained.code() == absl::StatusCode::kOutOfRange) {
+      watch.Close(ToGrpcStatus(retained));
+      return;
+    }
+    watch.retained_checked = now;
+  }
   const int per_shard = std::max(1, std::min(room, 100));
   absl::StatusOr<std::vector<std::vector<StreamEntry>>> read =
       store_->ReadStreams(watch.cursor, per_shard);

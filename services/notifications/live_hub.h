@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "cdc/v1/common.pb.h"
 #include "cdc/v1/notifications.pb.h"
+#include "services/common/auth.h"
 #include "services/common/redis.h"
 #include "services/notifications/event_cursor.h"
 #include "services/notifications/notifications_store.h"
@@ -55,25 +56,37 @@ class LiveHub final {
     // even without a hint.
     absl::Duration watch_poll = absl::Seconds(1);
     int workers = 2;
+    // How often an open stream's token is checked again, so that a revoked
+    // or expired token, a suspension or a role change ends it.
+    absl::Duration recheck_interval = absl::Seconds(30);
+    // How often a WatchEvents stream checks that the streams still hold
+    // its position (a reader slower than trimming gets OUT_OF_RANGE).
+    absl::Duration retention_check_interval = absl::Seconds(10);
   };
 
-  LiveHub(NotificationsStore* store, const RedisOptions& redis,
-          Options options);
-  // Ends every open stream with UNAVAILABLE and stops the threads.
+  LiveHub(NotificationsStore* store, Authenticator* authenticator,
+          const RedisOptions& redis, Options options);
+  // Shutdown, then stops the threads once gRPC is done with the streams.
   ~LiveHub();
+
+  // Ends every open stream with UNAVAILABLE ("reconnect") and refuses new
+  // ones. Call before the server's graceful shutdown, which would otherwise
+  // wait for streams that never end by themselves.
+  void Shutdown();
   LiveHub(const LiveHub&) = delete;
   LiveHub& operator=(const LiveHub&) = delete;
 
   // A Subscribe stream for `member` (already authorized), replaying after
   // inbox number `last_seen` (-1: only new ones). RESOURCE_EXHAUSTED when
   // the member has too many streams here.
+  // `token` is the caller's, checked again every recheck_interval.
   absl::StatusOr<grpc::ServerWriteReactor<v1::SubscribeResponse>*>
-  OpenSubscription(grpc::CallbackServerContext* context,
+  OpenSubscription(grpc::CallbackServerContext* context, std::string token,
                    const v1::Principal& member, int64_t last_seen);
 
   // A WatchEvents stream from `cursor`, showing what `role` may see.
-  grpc::ServerWriteReactor<v1::WatchEventsResponse>* OpenWatch(
-      grpc::CallbackServerContext* context, v1::Role role,
+  absl::StatusOr<grpc::ServerWriteReactor<v1::WatchEventsResponse>*> OpenWatch(
+      grpc::CallbackServerContext* context, std::string token, v1::Role role,
       const EventCursor& cursor, EventFilter filter);
 
   int open_streams() const;
@@ -113,6 +126,7 @@ class LiveHub final {
   void ServeWatch(Watch& watch);
 
   NotificationsStore* const store_;
+  Authenticator* const authenticator_;
   const Options options_;
 
   mutable absl::Mutex mu_;

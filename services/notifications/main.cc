@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   cdc::notifications::LiveHub::Options live;
   live.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   live.stall_timeout = absl::GetFlag(FLAGS_stall_timeout);
-  cdc::notifications::LiveHub hub(&store, setup.redis, live);
+  cdc::notifications::LiveHub hub(&store, &authenticator, setup.redis, live);
   cdc::notifications::NotificationsService service(
       &store, &hub, &authenticator,
       grpc::CreateChannel(absl::GetFlag(FLAGS_consultations_address),
@@ -57,5 +57,8 @@ int main(int argc, char** argv) {
 
   cdc::ServiceHost host(setup.server, &redis);
   host.AddService(&service, cdc::v1::NotificationsService::service_full_name());
-  return cdc::ServeUntilTerminated("notifications", host);
+  return cdc::ServeUntilTerminated("notifications", host, [&] {
+    hub.Shutdown();
+    consumer.Stop();
+  });
 }

@@ -337,6 +337,9 @@ grpc::Status NotificationsService::MarkAllNotificationsRead(
     if (!request->up_to().empty()) {
       CDC_ASSIGN_OR_RETURN(up_to,
                            OwnNotification(caller, "up_to", request->up_to()));
+    } else {
+      // "Everything now" includes broadcasts not yet copied in.
+      CDC_RETURN_IF_ERROR(impl_->CatchUp(caller));
     }
     return impl_->store_->MarkAllRead(member, up_to);
   });
@@ -525,7 +528,9 @@ NotificationsService::Subscribe(grpc::CallbackServerContext* context,
       }
       last_seen = parsed.second;
     }
-    return impl_->hub_->OpenSubscription(context, caller, last_seen);
+    CDC_ASSIGN_OR_RETURN(std::string token, BearerToken(*context));
+    return impl_->hub_->OpenSubscription(context, std::move(token), caller,
+                                         last_seen);
   }();
   if (stream.ok()) return *stream;
   return new FailedStream<v1::SubscribeResponse>(
@@ -549,8 +554,9 @@ NotificationsService::WatchEvents(grpc::CallbackServerContext* context,
     } else if (request->start() != v1::WatchEventsRequest::EARLIEST) {
       CDC_ASSIGN_OR_RETURN(cursor, impl_->store_->LatestPositions());
     }
-    return impl_->hub_->OpenWatch(context, caller.role(), cursor,
-                                  std::move(filter));
+    CDC_ASSIGN_OR_RETURN(std::string token, BearerToken(*context));
+    return impl_->hub_->OpenWatch(context, std::move(token), caller.role(),
+                                  cursor, std::move(filter));
   }();
   if (stream.ok()) return *stream;
   return new FailedStream<v1::WatchEventsResponse>(

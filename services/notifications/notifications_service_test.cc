@@ -526,6 +526,20 @@ TEST_F(NotificationsTest, ResumeFromLastSeenHasNoGapAndNoRepeat) {
   again.context->TryCancel();
 }
 
+TEST_F(NotificationsTest, SigningOutEndsTheMembersOpenStreams) {
+  Stream stream = Subscribe(bo_);
+  v1::SubscribeResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + bo_);
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(stub_->SignOut(&context, v1::SignOutRequest(), &empty).ok());
+  while (stream.reader->Read(&response)) {
+  }
+  EXPECT_EQ(stream.reader->Finish().error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_F(NotificationsTest, IdleStreamsGetHeartbeats) {
   Stream stream = Subscribe(member_);
   v1::SubscribeResponse response;
@@ -630,8 +644,9 @@ class WatchEventsTest : public NotificationsTest {
     return watch.reader->Finish().error_code();
   }
 
-  // A partner token acting for a new member of Amina's organisation.
-  std::string PartnerToken() {
+  // A partner token acting for a new member of Amina's organisation;
+  // `name` gets its "tokens/{id}".
+  std::string PartnerToken(std::string* name = nullptr) {
     const std::string holder =
         NewMember("system@example.org", "KEN",
                   v1::ORGANISATION_TYPE_CIVIL_SOCIETY, v1::ROLE_MEMBER);
@@ -642,6 +657,7 @@ class WatchEventsTest : public NotificationsTest {
     EXPECT_TRUE(
         stub_->CreateApiToken(As(secretariat_token_).get(), request, &response)
             .ok());
+    if (name != nullptr) *name = response.api_token().name();
     return response.secret();
   }
 };
@@ -717,6 +733,26 @@ TEST_F(WatchEventsTest, PartnersSeePublicEventsOnly) {
 
   EXPECT_EQ(Refusal(member_, request), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Refusal("", request), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(WatchEventsTest, ARevokedTokenEndsItsOpenFeed) {
+  std::string token_name;
+  const std::string partner = PartnerToken(&token_name);
+  v1::WatchEventsRequest request;
+  request.set_start(v1::WatchEventsRequest::EARLIEST);
+  Watch watch = Open(partner, request);
+  ASSERT_EQ(watch.Next(1).size(), 1u);  // the round opened
+  v1::RevokeApiTokenRequest revoke;
+  revoke.set_name(token_name);
+  v1::ApiToken revoked;
+  ASSERT_TRUE(
+      stub_->RevokeApiToken(As(secretariat_token_).get(), revoke, &revoked)
+          .ok());
+  v1::WatchEventsResponse response;
+  while (watch.reader->Read(&response)) {
+  }
+  EXPECT_EQ(watch.reader->Finish().error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(WatchEventsTest, RefusesBadCursorsAndFilters) {

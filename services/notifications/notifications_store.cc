@@ -117,7 +117,12 @@ if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
 local audience = 'S'
 if ARGV[4] == 'R' then
   if ARGV[3] ~= '' then redis.call('HSET', KEYS[4], ARGV[2], ARGV[3]) end
-  audience = 'R' .. (redis.call('HGET', KEYS[4], ARGV[2]) or ';')
+  local known = redis.call('HGET', KEYS[4], ARGV[2])
+  if not known then
+    -- Not everyone: the round's RoundOpened has not been seen (yet).
+    return redis.error_reply('FAILED_PRECONDITION audience of ' .. ARGV[2] .. ' unknown')
+  end
+  audience = 'R' .. known
 end
 local n = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], n, audience .. '\n' .. ARGV[5])
@@ -383,6 +388,15 @@ absl::Status NotificationsStore::CatchUpBroadcasts(
   CDC_RETURN_IF_ERROR(positions[0].status());
   CDC_RETURN_IF_ERROR(positions[1].status());
   const int64_t last = ToInt(*positions[0]);
+  if (positions[1]->is_nil()) {
+    // An inbox without a position (its member joined before this service
+    // ran, or reads before their approval is processed) starts at the end
+    // rather than inheriting up to broadcast_capacity old broadcasts.
+    return redis_
+        ->Command({"HSETNX", MemberKey(member_id, "meta"), "bcast",
+                   std::to_string(last)})
+        .status();
+  }
   const int64_t read = ToInt(*positions[1]);
   if (read >= last) return absl::OkStatus();
 

@@ -33,6 +33,8 @@ inline LiveHub::Options FastHub() {
   options.heartbeat_interval = absl::Milliseconds(300);
   options.stall_timeout = absl::Milliseconds(500);
   options.watch_poll = absl::Milliseconds(100);
+  options.recheck_interval = absl::Milliseconds(300);
+  options.retention_check_interval = absl::Milliseconds(300);
   return options;
 }
 
@@ -56,7 +58,7 @@ struct Replica {
           LiveHub::Options hub_options = FastHub(),
           NotificationsStore::Options store_options = {})
       : store(redis, store_options),
-        hub(&store, redis_options, hub_options),
+        hub(&store, authenticator, redis_options, hub_options),
         service(&store, &hub, authenticator, std::move(consultations),
                 std::move(comments), clock),
         consumer(&store, redis, redis_options, FastConsumer(name)),
@@ -69,6 +71,7 @@ struct Replica {
   }
   ~Replica() {
     consumer.Stop();
+    hub.Shutdown();
     host.Shutdown();
   }
 

@@ -60,7 +60,7 @@ deploy_pid=
 grep -q '^stopped\.$' "$work/deploy.out" || {
   echo "deploy/local/run did not stop cleanly"; cat "$work/deploy.out"; exit 1; }
 for port in "$base_port" "$((base_port + 1))" "$((base_port + 2))" \
-  "$((base_port + 3))"; do
+  "$((base_port + 3))" "$((base_port + 4))"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port still answers after the stop" >&2
     exit 1
