@@ -54,6 +54,27 @@ grep -q "open (accepting comments)" <<<"$show" || {
   echo "the demo round is not open:"; echo "$show"; exit 1; }
 echo "ok - the demo consultation is seeded and open"
 
+# cdc-notifications consumed the demo's events: the bootstrap secretariat's
+# inbox holds its approval, and the partner feed replays the round opening.
+cli() {
+  CDC_TOKEN="$token" CDC_MEMBERS_ADDRESS="127.0.0.1:$((base_port + 1))" \
+    CDC_CONSULTATIONS_ADDRESS="127.0.0.1:$((base_port + 2))" \
+    CDC_COMMENTS_ADDRESS="127.0.0.1:$((base_port + 3))" \
+    CDC_NOTIFICATIONS_ADDRESS="127.0.0.1:$((base_port + 4))" \
+    "${CDC_BUILD_DIR:-$root/build}/tools/cdc/cdc" "$@"
+}
+for _ in $(seq 50); do
+  inbox=$(cli notification list)
+  grep -q "member-approved" <<<"$inbox" && break
+  sleep 0.1
+done
+grep -q "member-approved" <<<"$inbox" || {
+  echo "the secretariat's inbox lacks its approval:"; echo "$inbox"; exit 1; }
+events=$(cli events --earliest --type round-opened --limit 1 --format jsonl)
+grep -q '"roundOpened"' <<<"$events" || {
+  echo "the event feed did not replay the round opening:"; echo "$events"; exit 1; }
+echo "ok - notifications and the event feed work"
+
 kill -INT "$deploy_pid"
 wait "$deploy_pid"
 deploy_pid=

@@ -31,6 +31,8 @@ ABSL_FLAG(std::string, consultations_address, "127.0.0.1:7702",
           "host:port of cdc-consultations");
 ABSL_FLAG(std::string, comments_address, "127.0.0.1:7703",
           "host:port of cdc-comments");
+ABSL_FLAG(std::string, notifications_address, "127.0.0.1:7704",
+          "host:port of cdc-notifications");
 ABSL_FLAG(std::string, token, "",
           "bearer token (a session or API token); also CDC_TOKEN");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10),
@@ -297,6 +299,7 @@ absl::StatusOr<CliOptions> CliOptionsFromFlags() {
   options.members_address = absl::GetFlag(FLAGS_members_address);
   options.consultations_address = absl::GetFlag(FLAGS_consultations_address);
   options.comments_address = absl::GetFlag(FLAGS_comments_address);
+  options.notifications_address = absl::GetFlag(FLAGS_notifications_address);
   options.token =
       std::string(absl::StripAsciiWhitespace(absl::GetFlag(FLAGS_token)));
   options.deadline = absl::GetFlag(FLAGS_deadline);
@@ -306,19 +309,24 @@ absl::StatusOr<CliOptions> CliOptionsFromFlags() {
   }
   if (options.members_address.empty() ||
       options.consultations_address.empty() ||
-      options.comments_address.empty()) {
+      options.comments_address.empty() ||
+      options.notifications_address.empty()) {
     return UsageError(
-        "--members_address, --consultations_address and --comments_address "
-        "must not be empty");
+        "--members_address, --consultations_address, --comments_address and "
+        "--notifications_address must not be empty");
   }
   return options;
 }
 
 const std::vector<std::string>& ConnectionFlags() {
   static const auto* const kFlags =
-      new std::vector<std::string>{"members_address",  "consultations_address",
-                                   "comments_address", "token",
-                                   "deadline",         "json"};
+      new std::vector<std::string>{"members_address",
+                                   "consultations_address",
+                                   "comments_address",
+                                   "notifications_address",
+                                   "token",
+                                   "deadline",
+                                   "json"};
   return *kFlags;
 }
 
@@ -327,7 +335,9 @@ Cli::Cli(CliOptions options)
       members_{"cdc-members", options_.members_address, nullptr},
       consultations_{"cdc-consultations", options_.consultations_address,
                      nullptr},
-      comments_{"cdc-comments", options_.comments_address, nullptr} {}
+      comments_{"cdc-comments", options_.comments_address, nullptr},
+      notifications_{"cdc-notifications", options_.notifications_address,
+                     nullptr} {}
 
 std::shared_ptr<grpc::Channel> Cli::Channel(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
@@ -335,9 +345,13 @@ std::shared_ptr<grpc::Channel> Cli::Channel(const std::string& address) {
 
 absl::Status Cli::Invoke(
     const char* service, const std::string& address,
-    absl::FunctionRef<grpc::Status(grpc::ClientContext*)> rpc) {
+    absl::FunctionRef<grpc::Status(grpc::ClientContext*)> rpc, bool live) {
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  // A live stream runs until it is stopped; an unreachable service still
+  // fails at once (UNAVAILABLE), since calls do not wait for readiness.
+  if (!live) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  }
   if (!options_.token.empty()) {
     context.AddMetadata("authorization",
                         absl::StrCat("Bearer ", options_.token));
@@ -362,6 +376,7 @@ absl::Status Cli::Invoke(
 void Cli::PrintText(absl::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (text.empty() || text.back() != '\n') std::fputc('\n', stdout);
+  std::fflush(stdout);
 }
 
 std::string Cli::Json(const google::protobuf::Message& message) {
@@ -371,6 +386,17 @@ std::string Cli::Json(const google::protobuf::Message& message) {
   std::string json;
   // Fails only for messages that cannot be JSON (e.g. a broken Any), which
   // the cdc contract has none of.
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
+           .ok()) {
+    return "{}";
+  }
+  return json;
+}
+
+std::string Cli::JsonLine(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options)
            .ok()) {
     return "{}";

@@ -32,6 +32,7 @@
 #include "cdc/v1/comments.grpc.pb.h"
 #include "cdc/v1/consultations.grpc.pb.h"
 #include "cdc/v1/members.grpc.pb.h"
+#include "cdc/v1/notifications.grpc.pb.h"
 
 namespace cdc::cli {
 
@@ -139,11 +140,12 @@ class OutputFile final {
 };
 
 // The connection flags: --members_address, --consultations_address,
-// --comments_address, --token, --deadline, --json.
+// --comments_address, --notifications_address, --token, --deadline, --json.
 struct CliOptions {
   std::string members_address;        // host:port of cdc-members
   std::string consultations_address;  // host:port of cdc-consultations
   std::string comments_address;       // host:port of cdc-comments
+  std::string notifications_address;  // host:port of cdc-notifications
   std::string token;                  // bearer token; empty: none sent
   absl::Duration deadline;            // per call
   bool json = false;                  // print proto3 JSON instead of text
@@ -210,12 +212,47 @@ class Cli final {
     return stopped.ok() ? status : stopped;
   }
 
-  // Calls a List method page after page (200 at a time) and appends every
-  // page's items to `all`, whose next_page_token is left empty.
+  // Calls a server-streaming `method` that may run for ever (a live feed)
+  // and hands each message to `each` as it arrives: as CallStream, but
+  // without the deadline, and `each` returns whether to go on. When `each`
+  // returns false the call is cancelled and OK returned; when it fails, the
+  // call is cancelled and its status returned; otherwise the server's
+  // status when the stream ends.
+  template <typename Stub, typename Request, typename Response>
+  absl::Status CallLiveStream(
+      StreamMethod<Stub, Request, Response> method, const Request& request,
+      std::type_identity_t<
+          absl::FunctionRef<absl::StatusOr<bool>(const Response&)>>
+          each) {
+    Endpoint<Stub>& endpoint = Connected<Stub>();
+    absl::Status stopped;
+    bool done = false;
+    absl::Status status = Invoke(
+        endpoint.service, endpoint.address,
+        [&](grpc::ClientContext* context) {
+          std::unique_ptr<grpc::ClientReader<Response>> reader =
+              (endpoint.stub.get()->*method)(context, request);
+          Response response;
+          while (!done && reader->Read(&response)) {
+            absl::StatusOr<bool> more = each(response);
+            done = !more.ok() || !*more;
+            if (!more.ok()) stopped = more.status();
+            if (done) context->TryCancel();
+          }
+          return reader->Finish();
+        },
+        /*live=*/true);
+    if (!stopped.ok()) return stopped;
+    return done ? absl::OkStatus() : status;
+  }
+
+  // Calls a List method page after page and appends every page's items to
+  // `all`, whose next_page_token is left empty. Pages hold
+  // request.page_size() items, or 200 when it is 0.
   template <typename Stub, typename Request, typename Response>
   absl::Status CallAllPages(Method<Stub, Request, Response> method,
                             Request request, Response* all) {
-    request.set_page_size(kPageSize);
+    if (request.page_size() == 0) request.set_page_size(kPageSize);
     request.clear_page_token();
     Response page;
     do {
@@ -267,13 +304,18 @@ class Cli final {
     return status;
   }
 
-  // Writes `text` to stdout as it is, adding a final newline if missing.
+  // Writes `text` to stdout as it is, adding a final newline if missing,
+  // and flushes it, so that each line of a stream reaches a pipe at once.
   void PrintText(absl::string_view text);
   // Writes `message` as proto3 JSON (indented; fields with default values
   // included, so that scripts always find them) and a newline to stdout.
   void PrintJson(const google::protobuf::Message& message);
   // The proto3 JSON of `message`, as PrintJson writes it.
   static std::string Json(const google::protobuf::Message& message);
+  // The proto3 JSON of `message` on one line (no whitespace; newlines in
+  // strings escaped), fields with default values included, without a final
+  // newline: a line of JSON Lines.
+  static std::string JsonLine(const google::protobuf::Message& message);
 
   bool json() const { return options_.json; }
 
@@ -293,10 +335,12 @@ class Cli final {
       return members_;
     } else if constexpr (std::is_same_v<Stub, v1::ConsultationsService::Stub>) {
       return consultations_;
-    } else {
-      static_assert(std::is_same_v<Stub, v1::CommentsService::Stub>,
-                    "add an Endpoint for this service");
+    } else if constexpr (std::is_same_v<Stub, v1::CommentsService::Stub>) {
       return comments_;
+    } else {
+      static_assert(std::is_same_v<Stub, v1::NotificationsService::Stub>,
+                    "add an Endpoint for this service");
+      return notifications_;
     }
   }
 
@@ -311,14 +355,16 @@ class Cli final {
   }
 
   static std::shared_ptr<grpc::Channel> Channel(const std::string& address);
-  absl::Status Invoke(
-      const char* service, const std::string& address,
-      absl::FunctionRef<grpc::Status(grpc::ClientContext*)> rpc);
+  // Runs `rpc` with the bearer token and, unless `live`, the deadline.
+  absl::Status Invoke(const char* service, const std::string& address,
+                      absl::FunctionRef<grpc::Status(grpc::ClientContext*)> rpc,
+                      bool live = false);
 
   CliOptions options_;
   Endpoint<v1::MembersService::Stub> members_;
   Endpoint<v1::ConsultationsService::Stub> consultations_;
   Endpoint<v1::CommentsService::Stub> comments_;
+  Endpoint<v1::NotificationsService::Stub> notifications_;
 };
 
 }  // namespace cdc::cli

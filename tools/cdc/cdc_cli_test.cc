@@ -337,6 +337,17 @@ TEST(ResolveTest, FindsTheCommandAndItsOperands) {
   EXPECT_THAT(Resolve({"cdc", "comment", "list"},
                       {"consultation", "type", "awaiting_disposition"}),
               IsOk());
+  EXPECT_THAT(
+      Resolve({"cdc", "events"}, {"notifications_address", "earliest",
+                                  "consultation", "type", "limit", "format"}),
+      IsOk());
+  invocation =
+      Resolve({"cdc", "notification", "read", "members/m/notifications/1"}, {});
+  ASSERT_THAT(invocation, IsOk());
+  EXPECT_EQ(invocation->command->words, "notification read");
+  EXPECT_THAT(invocation->operands, ElementsAre("members/m/notifications/1"));
+  // A connection flag given twice: the last one wins, as absl has it.
+  EXPECT_THAT(Resolve({"cdc", "whoami"}, {"json", "json"}), IsOk());
 }
 
 TEST(ResolveTest, RefusesWrongCommandsOperandsAndFlagsAsUsageErrors) {
@@ -355,6 +366,11 @@ TEST(ResolveTest, RefusesWrongCommandsOperandsAndFlagsAsUsageErrors) {
           {{"cdc", "comment", "show"}, {}},
           {{"cdc", "export"}, {}},
           {{"cdc", "export", "x"}, {"body"}},
+          {{"cdc", "notification"}, {}},
+          {{"cdc", "notification", "read"}, {}},
+          {{"cdc", "notification", "list"}, {"limit"}},
+          {{"cdc", "follows", "x"}, {}},
+          {{"cdc", "events"}, {"type", "limit", "type"}},
       };
   for (const auto& [args, flags] : cases) {
     absl::StatusOr<Invocation> invocation = Resolve(args, flags);
@@ -364,6 +380,9 @@ TEST(ResolveTest, RefusesWrongCommandsOperandsAndFlagsAsUsageErrors) {
   EXPECT_THAT(Resolve({"cdc", "consultation", "close", "x"}, {"closes_at"}),
               StatusIs(Code::kInvalidArgument,
                        HasSubstr("--closes_at does not apply")));
+  EXPECT_THAT(Resolve({"cdc", "events"}, {"type", "type"}),
+              StatusIs(Code::kInvalidArgument,
+                       HasSubstr("--type is given more than once")));
 }
 
 TEST(CdcHelpTest, ListsEveryCommandAndConnectionFlag) {

@@ -20,6 +20,15 @@ ABSL_FLAG(std::string, country, "",
 ABSL_FLAG(std::string, request_id, "",
           "makes a create safe to retry: the same id within 24 hours returns "
           "the first result");
+ABSL_FLAG(std::string, type, "",
+          "comment create: general (default), technical or editorial; "
+          "comment list: only comments of that type; events: only events of "
+          "these types, e.g. comment-created,round-opened");
+ABSL_FLAG(std::string, consultation, "",
+          "comment list: comments on every section of this consultation; "
+          "events: only events of these consultations, comma-separated");
+ABSL_FLAG(std::string, format, "",
+          "export: csv (default) or jsonl; events: text (default) or jsonl");
 
 namespace cdc::cli {
 namespace {
@@ -72,6 +81,9 @@ const std::vector<Command>& Commands() {
     auto* commands = new std::vector<Command>(ConsultationCommands());
     for (Command& command : CommentCommands()) commands->push_back(command);
     for (Command& command : MemberCommands()) commands->push_back(command);
+    for (Command& command : NotificationCommands()) {
+      commands->push_back(command);
+    }
     commands->push_back(
         {"help", {}, "", "lists the commands and the connection flags", Help});
     return commands;
@@ -95,7 +107,12 @@ std::string HelpText() {
       "(+30d, +12h, +90m).\n"
       "NAME, CONSULTATION, COMMENT and MEMBER are consultations/<id>, "
       "comments/<id> or members/<id>, or just <id>.\n"
-      "TARGET is a resource name: consultations/<id>/sections/<key>.\n";
+      "TARGET is a resource name: consultations/<id>/sections/<key> (to "
+      "follow: also comments/<id>, the comment's whole thread).\n"
+      "NOTIFICATION is members/<id>/notifications/<n>, as `cdc notification "
+      "list` prints it.\n"
+      "TYPE is an event type: comment-replied, COMMENT_REPLIED or "
+      "EVENT_TYPE_COMMENT_REPLIED.\n";
   absl::string_view group;
   for (const Command& command : Commands()) {
     // Commands of two words are grouped by the first; the others together.
@@ -172,11 +189,20 @@ absl::StatusOr<Invocation> Resolve(
     commands_flags.merge(FlagsIn(command.flags));
   }
   const std::set<std::string> accepted = FlagsIn(found->flags);
+  std::set<std::string> seen;
   for (const std::string& flag : flags_given) {
-    if (commands_flags.contains(flag) && !accepted.contains(flag)) {
+    if (!commands_flags.contains(flag)) continue;
+    if (!accepted.contains(flag)) {
       return UsageError(absl::StrCat("--", flag, " does not apply to `cdc ",
                                      found->words,
                                      "`\nusage: ", Usage(*found)));
+    }
+    if (!seen.insert(flag).second) {
+      return UsageError(absl::StrCat(
+          "--", flag,
+          " is given more than once; give a list as one comma-separated "
+          "value\nusage: ",
+          Usage(*found)));
     }
   }
   return invocation;

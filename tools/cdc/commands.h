@@ -4,7 +4,8 @@
 // operands, its flags (as written in its usage line, which is also the list
 // of the flags it accepts), a one-line summary and the function that runs
 // it. The functions live in consultation_commands.cc,
-// comment_commands.cc and member_commands.cc, one per command.
+// comment_commands.cc, member_commands.cc and notification_commands.cc, one
+// per command.
 #pragma once
 
 #include <string>
@@ -19,6 +20,9 @@
 ABSL_DECLARE_FLAG(std::string, state);
 ABSL_DECLARE_FLAG(std::string, country);
 ABSL_DECLARE_FLAG(std::string, request_id);
+ABSL_DECLARE_FLAG(std::string, type);
+ABSL_DECLARE_FLAG(std::string, consultation);
+ABSL_DECLARE_FLAG(std::string, format);
 
 namespace cdc::cli {
 
@@ -39,6 +43,8 @@ struct Command {
 std::vector<Command> ConsultationCommands();
 std::vector<Command> CommentCommands();  // and `export`
 std::vector<Command> MemberCommands();
+// `notification ...`, `follow`, `unfollow`, `follows` and `events`.
+std::vector<Command> NotificationCommands();
 
 // Every command, in the order `cdc help` lists them.
 const std::vector<Command>& Commands();
@@ -57,7 +63,9 @@ struct Invocation {
 // Finds the command named by the positional arguments (`args[0]` is the
 // program) and checks its operands, and that every flag in `flags_given`
 // is a connection flag, one of the command's, or not a command's flag at
-// all (absl's own, such as --helpfull). Usage error otherwise.
+// all (absl's own, such as --helpfull), and that no command flag is given
+// twice (absl would keep the last; lists are one comma-separated value).
+// Usage error otherwise.
 absl::StatusOr<Invocation> Resolve(const std::vector<std::string>& args,
                                    const std::vector<std::string>& flags_given);
 

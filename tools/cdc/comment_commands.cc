@@ -12,9 +12,6 @@
 #include "tools/cdc/text_output.h"
 
 ABSL_FLAG(std::string, body, "", "comment create, reply: the text");
-ABSL_FLAG(std::string, type, "",
-          "comment create: general (default), technical or editorial; "
-          "comment list: only comments of that type");
 ABSL_FLAG(std::string, proposed_change, "",
           "comment create: the replacement text proposed");
 ABSL_FLAG(std::string, quote, "",
@@ -26,8 +23,6 @@ ABSL_FLAG(std::string, language, "",
 ABSL_FLAG(std::string, target, "",
           "comment list: comments on this target, e.g. "
           "consultations/x/sections/y");
-ABSL_FLAG(std::string, consultation, "",
-          "comment list: comments on every section of this consultation");
 ABSL_FLAG(std::string, thread, "",
           "comment list: the whole thread of this top-level comment");
 ABSL_FLAG(std::string, author, "", "comment list: comments by this member");
@@ -44,7 +39,6 @@ ABSL_FLAG(std::string, response, "",
 ABSL_FLAG(int, round, 0,
           "export: the round (default: the latest published; the "
           "secretariat's latest); comment stats: the round (default: all)");
-ABSL_FLAG(std::string, format, "csv", "export: csv or jsonl");
 ABSL_FLAG(std::string, output, "-",
           "export: the file to write (- for stdout); replaced only when the "
           "export succeeds");
@@ -378,8 +372,10 @@ absl::Status Export(Cli& cli, const Operands& operands) {
                        ResourceName("consultations", operands[0]));
   CDC_ASSIGN_OR_RETURN(int round, RoundFlag());
   request.set_round(round);
-  CDC_ASSIGN_OR_RETURN(RecordFormat format,
-                       ParseRecordFormat(absl::GetFlag(FLAGS_format)));
+  const std::string format_flag = absl::GetFlag(FLAGS_format);
+  CDC_ASSIGN_OR_RETURN(
+      RecordFormat format,
+      ParseRecordFormat(format_flag.empty() ? "csv" : format_flag));
   CDC_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> output,
                        OutputFile::Open(absl::GetFlag(FLAGS_output)));
   // The header goes out with the first entry, or alone after an empty
