@@ -75,13 +75,39 @@ grep -q '"roundOpened"' <<<"$events" || {
   echo "the event feed did not replay the round opening:"; echo "$events"; exit 1; }
 echo "ok - notifications and the event feed work"
 
+# The gateway: HTTP/JSON with the browser's tools (Node's fetch), and the
+# gRPC front serving the cdc tool for every service on one port.
+GATEWAY="http://127.0.0.1:$((base_port + 80))" CDC_TOKEN="$token" node --input-type=module -e '
+const base = process.env.GATEWAY, auth = {authorization: "Bearer " + process.env.CDC_TOKEN};
+const check = (ok, what) => { if (!ok) { console.error("gateway: " + what); process.exit(1); } };
+let r = await fetch(base + "/readyz");
+check(r.status === 200, "readyz " + r.status + " " + await r.text());
+r = await fetch(base + "/v1/consultations", {headers: auth});
+const list = await r.json();
+check(r.status === 200 && JSON.stringify(list).includes("consultations/copenhagen-framework"),
+      "consultations: " + JSON.stringify(list));
+r = await fetch(base + "/v1/consultations");
+check(r.status === 401 && (await r.json()).code === 16, "anonymous call not 401");
+r = await fetch(base + "/");
+check(r.status === 200 && r.headers.get("content-type").startsWith("text/html"), "web root");
+'
+echo "ok - the gateway serves HTTP/JSON"
+front="127.0.0.1:$((base_port + 81))"
+show=$(CDC_TOKEN="$token" CDC_MEMBERS_ADDRESS="$front" CDC_CONSULTATIONS_ADDRESS="$front" \
+  CDC_COMMENTS_ADDRESS="$front" CDC_NOTIFICATIONS_ADDRESS="$front" \
+  "${CDC_BUILD_DIR:-$root/build}/tools/cdc/cdc" consultation show copenhagen-framework)
+grep -q "open (accepting comments)" <<<"$show" || {
+  echo "the gateway's gRPC front did not serve the cdc tool:"; echo "$show"; exit 1; }
+echo "ok - the gateway's gRPC front serves the cdc tool"
+
 kill -INT "$deploy_pid"
 wait "$deploy_pid"
 deploy_pid=
 grep -q '^stopped\.$' "$work/deploy.out" || {
   echo "deploy/local/run did not stop cleanly"; cat "$work/deploy.out"; exit 1; }
 for port in "$base_port" "$((base_port + 1))" "$((base_port + 2))" \
-  "$((base_port + 3))" "$((base_port + 4))"; do
+  "$((base_port + 3))" "$((base_port + 4))" "$((base_port + 80))" \
+  "$((base_port + 81))"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port still answers after the stop" >&2
     exit 1

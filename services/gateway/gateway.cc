@@ -1,0 +1,510 @@
+#include "services/gateway/gateway.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cdc/v1/notifications.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "services/common/crypto.h"
+#include "services/common/log.h"
+#include "services/common/status.h"
+#include "services/gateway/route_table.h"
+#include "services/gateway/transcoder.h"
+
+namespace cdc::gateway {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// The caller's request id when it is usable in logs and metadata, else a
+// new one.
+std::string RequestId(const HttpRequest& request) {
+  const std::string& given = request.Header("x-request-id");
+  if (!given.empty() && given.size() <= 64 &&
+      std::all_of(given.begin(), given.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-';
+      })) {
+    return given;
+  }
+  return RandomHex(8);
+}
+
+HttpResponse JsonResponse(int status, std::string body, const Headers& extra) {
+  HttpResponse response;
+  response.status = status;
+  response.headers = {{"content-type", "application/json"},
+                      {"cache-control", "no-store"}};
+  response.headers.insert(response.headers.end(), extra.begin(), extra.end());
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse ErrorResponse(const absl::Status& status, const Headers& extra) {
+  return JsonResponse(HttpStatusFor(status.code()), ErrorJson(status), extra);
+}
+
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::string FromByteBuffer(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+// "cdc.v1.MembersService.GetMember" -> ("cdc.v1.MembersService",
+// "/cdc.v1.MembersService/GetMember").
+std::pair<std::string, std::string> GrpcMethod(absl::string_view full_name) {
+  const size_t dot = full_name.rfind('.');
+  const std::string service(full_name.substr(0, dot));
+  return {service, absl::StrCat("/", service, "/", full_name.substr(dot + 1))};
+}
+
+std::string ContentType(absl::string_view path) {
+  static const std::pair<absl::string_view, absl::string_view> kTypes[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".md", "text/markdown; charset=utf-8"},
+      {".woff2", "font/woff2"},
+  };
+  for (const auto& [suffix, type] : kTypes) {
+    if (absl::EndsWith(path, suffix)) return std::string(type);
+  }
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+// One unary call in flight: the gRPC context and buffers live here until
+// the backend answers.
+class Gateway::Call {
+ public:
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+};
+
+// One server-sent-event stream over NotificationsService.Subscribe. gRPC's
+// callback reader pushes each item as it comes; no thread waits per stream.
+class Gateway::EventStream final
+    : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  EventStream(Gateway* gateway, std::shared_ptr<Exchange> exchange)
+      : gateway_(gateway), exchange_(std::move(exchange)) {}
+
+  void Start(v1::NotificationsService::Stub* stub,
+             const v1::SubscribeRequest& request) {
+    stub->async()->Subscribe(&context, &request, this);
+    StartRead(&item_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // OnDone follows with the status
+    std::string frame;
+    if (item_.has_notification()) {
+      absl::StatusOr<std::string> json = ResponseToJson(item_.notification());
+      frame = absl::StrCat(
+          "id: ", item_.notification().name(),
+          "\nevent: notification\ndata: ", json.ok() ? *json : "{}", "\n\n");
+    } else {
+      absl::StatusOr<std::string> json = ResponseToJson(item_.heartbeat());
+      frame = absl::StrCat("event: heartbeat\ndata: ", json.ok() ? *json : "{}",
+                           "\n\n");
+    }
+    if (!exchange_->Send(std::move(frame))) {
+      context.TryCancel();  // the client is gone or far behind
+      return;
+    }
+    StartRead(&item_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+      exchange_->Send(absl::StrCat(
+          "event: error\ndata: ", ErrorJson(FromGrpcStatus(status)), "\n\n"));
+    }
+    exchange_->Finish();
+    gateway_->metrics_->StreamClosed();
+    std::shared_ptr<EventStream> keep;  // released last: this may go with it
+    absl::MutexLock lock(&gateway_->mu_);
+    auto& streams = gateway_->streams_;
+    for (auto it = streams.begin(); it != streams.end(); ++it) {
+      if (it->get() == this) {
+        keep = std::move(*it);
+        streams.erase(it);
+        break;
+      }
+    }
+  }
+
+  grpc::ClientContext context;
+
+ private:
+  Gateway* const gateway_;
+  std::shared_ptr<Exchange> exchange_;
+  v1::SubscribeResponse item_;
+};
+
+Gateway::Gateway(Options options, RateLimiter* limiter, Metrics* metrics)
+    : options_(std::move(options)), limiter_(limiter), metrics_(metrics) {
+  readiness_ = std::thread([this] { WatchReadiness(); });
+}
+
+Gateway::~Gateway() {
+  std::vector<std::shared_ptr<EventStream>> streams;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    streams = streams_;
+  }
+  for (auto& s : streams) s->context.TryCancel();
+  streams.clear();
+  {
+    absl::MutexLock lock(&mu_);
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return in_flight_ == 0 && streams_.empty();
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&idle), absl::Seconds(10));
+  }
+  readiness_.join();
+}
+
+bool Gateway::Ready() const {
+  absl::MutexLock lock(&mu_);
+  if (serving_.size() < options_.backends.size()) return false;
+  for (const auto& [name, serving] : serving_) {
+    if (!serving) return false;
+  }
+  return true;
+}
+
+// Asks every backend's standard health service, over and over.
+void Gateway::WatchReadiness() {
+  std::map<std::string, std::unique_ptr<grpc::health::v1::Health::Stub>> stubs;
+  for (const auto& [name, channel] : options_.backends) {
+    stubs[name] = grpc::health::v1::Health::NewStub(channel);
+  }
+  for (;;) {
+    std::map<std::string, bool> serving;
+    for (const auto& [name, stub] : stubs) {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service(name);
+      grpc::health::v1::HealthCheckResponse response;
+      serving[name] =
+          stub->Check(&context, request, &response).ok() &&
+          response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+    }
+    absl::MutexLock lock(&mu_);
+    serving_ = std::move(serving);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_),
+                             options_.readiness_interval)) {
+      return;
+    }
+  }
+}
+
+void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
+  const absl::Time start = absl::Now();
+  const std::string request_id = RequestId(request);
+
+  // CORS: only listed origins, and only what the API needs.
+  Headers extra = {{"x-request-id", request_id}};
+  const std::string& origin = request.Header("origin");
+  const bool allowed_origin =
+      !origin.empty() &&
+      std::find(options_.cors_origins.begin(), options_.cors_origins.end(),
+                origin) != options_.cors_origins.end();
+  if (allowed_origin) {
+    extra.push_back({"access-control-allow-origin", origin});
+    extra.push_back({"vary", "Origin"});
+    extra.push_back(
+        {"access-control-expose-headers", "x-request-id, retry-after"});
+  }
+
+  // Every answer goes through here: metrics and the access log. It may run
+  // later, on a gRPC thread, so it holds copies.
+  auto finish = [metrics = metrics_, exchange, start, request_id,
+                 method = request.method, path = request.path,
+                 remote = request.remote_address](absl::string_view route,
+                                                  HttpResponse response) {
+    const int status = response.status;
+    exchange->Respond(std::move(response));
+    metrics->Observe(route, status, absl::Now() - start);
+    Log(LogLevel::kInfo, "http",
+        {{"request_id", request_id},
+         {"method", method},
+         {"path", path},
+         {"status", std::to_string(status)},
+         {"ms", std::to_string(absl::ToInt64Milliseconds(absl::Now() - start))},
+         {"remote", remote}});
+  };
+
+  if (request.method == "OPTIONS") {
+    HttpResponse preflight;
+    preflight.status = allowed_origin ? 204 : 403;
+    preflight.headers = extra;
+    if (allowed_origin) {
+      preflight.headers.push_back({"access-control-allow-methods",
+                                   "GET, POST, PATCH, DELETE, OPTIONS"});
+      preflight.headers.push_back(
+          {"access-control-allow-headers",
+           "authorization, content-type, last-event-id, x-request-id"});
+      preflight.headers.push_back({"access-control-max-age", "600"});
+    }
+    return finish("preflight", std::move(preflight));
+  }
+  if (request.path == "/healthz") {
+    return finish("healthz",
+                  JsonResponse(200, "{\"status\":\"SERVING\"}", extra));
+  }
+  if (request.path == "/readyz") {
+    const bool ready = Ready();
+    std::string body = "{\"status\":";
+    body += ready ? "\"SERVING\"" : "\"NOT_SERVING\"";
+    body += ",\"backends\":{";
+    {
+      absl::MutexLock lock(&mu_);
+      bool first = true;
+      for (const auto& [name, serving] : serving_) {
+        if (!first) body += ",";
+        first = false;
+        AppendJsonString(&body, name);
+        body += serving ? ":\"SERVING\"" : ":\"NOT_SERVING\"";
+      }
+    }
+    body += "}}";
+    return finish("readyz", JsonResponse(ready ? 200 : 503, body, extra));
+  }
+  if (request.path == "/metrics") {
+    HttpResponse response;
+    response.headers = {{"content-type", "text/plain; version=0.0.4"}};
+    response.body = metrics_->Render();
+    return finish("metrics", std::move(response));
+  }
+  if (!absl::StartsWith(request.path, "/v1/")) {
+    HttpResponse response = Static(request);
+    response.headers.insert(response.headers.end(), extra.begin(), extra.end());
+    return finish("static", std::move(response));
+  }
+
+  // The API: rate limits first, by token and by address.
+  const std::string& authorization = request.Header("authorization");
+  if (limiter_ != nullptr) {
+    const std::string address =
+        request.remote_address.substr(0, request.remote_address.rfind(':'));
+    const std::string token = absl::StartsWith(authorization, "Bearer ")
+                                  ? authorization.substr(7)
+                                  : std::string();
+    RateLimiter::Decision decision = limiter_->Admit(token, address, start);
+    if (!decision.allowed) {
+      Headers headers = extra;
+      headers.push_back(
+          {"retry-after",
+           std::to_string(std::max<int64_t>(
+               1, absl::ToInt64Seconds(decision.retry_after) + 1))});
+      return finish("ratelimit",
+                    ErrorResponse(absl::ResourceExhaustedError(absl::StrCat(
+                                      "too many requests for this ",
+                                      decision.limit, "; retry later")),
+                                  headers));
+    }
+  }
+
+  if (request.path == "/v1/notifications:stream" && request.method == "GET") {
+    return Stream(request, request_id, exchange, extra);
+  }
+  absl::StatusOr<RouteMatch> match = MatchRoute(request.method, request.path);
+  if (!match.ok()) {
+    Headers headers = extra;
+    if (match.status().code() == absl::StatusCode::kUnimplemented) {
+      headers.push_back(
+          {"allow", absl::StrJoin(AllowedVerbs(request.path), ", ")});
+      HttpResponse response = ErrorResponse(match.status(), headers);
+      response.status = 405;
+      return finish("unrouted", std::move(response));
+    }
+    return finish("unrouted", ErrorResponse(match.status(), headers));
+  }
+  if (match->route->server_streaming) {
+    return finish(match->route->pattern,
+                  ErrorResponse(absl::UnimplementedError(
+                                    "this streaming method is served over "
+                                    "gRPC (the gateway's gRPC port)"),
+                                extra));
+  }
+  const std::string route(match->route->pattern);
+  Unary(
+      request, request_id, *std::move(match),
+      [finish, route](HttpResponse response) {
+        finish(route, std::move(response));
+      },
+      std::move(extra));
+}
+
+void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
+                    RouteMatch match, std::function<void(HttpResponse)> respond,
+                    Headers extra) {
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> query =
+      ParseQuery(request.query);
+  if (!query.ok()) return respond(ErrorResponse(query.status(), extra));
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message =
+      BuildRequest(match, request.body, *query);
+  if (!message.ok()) return respond(ErrorResponse(message.status(), extra));
+
+  const auto [service, method] = GrpcMethod(match.route->method);
+  auto backend = options_.backends.find(service);
+  if (backend == options_.backends.end()) {
+    return respond(ErrorResponse(
+        absl::UnimplementedError(absl::StrCat(service, " is not served here")),
+        extra));
+  }
+  const google::protobuf::MethodDescriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+          std::string(match.route->method));
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      return respond(ErrorResponse(
+          absl::UnavailableError("gateway shutting down"), extra));
+    }
+    ++in_flight_;
+  }
+  auto call = std::make_shared<Call>();
+  call->context.set_deadline(
+      absl::ToChronoTime(absl::Now() + options_.deadline));
+  const std::string& authorization = request.Header("authorization");
+  if (!authorization.empty()) {
+    call->context.AddMetadata("authorization", authorization);
+  }
+  call->context.AddMetadata("x-request-id", request_id);
+  call->request = ToByteBuffer((*message)->SerializeAsString());
+  grpc::GenericStub stub(backend->second);
+  stub.UnaryCall(
+      &call->context, method, grpc::StubOptions(), &call->request,
+      &call->response,
+      [this, call, descriptor, respond = std::move(respond),
+       extra = std::move(extra)](grpc::Status status) {
+        HttpResponse response;
+        if (!status.ok()) {
+          response = ErrorResponse(FromGrpcStatus(status), extra);
+        } else {
+          std::unique_ptr<google::protobuf::Message> out(
+              google::protobuf::MessageFactory::generated_factory()
+                  ->GetPrototype(descriptor->output_type())
+                  ->New());
+          absl::StatusOr<std::string> json =
+              out->ParseFromString(FromByteBuffer(call->response))
+                  ? ResponseToJson(*out)
+                  : absl::InternalError("unreadable backend response");
+          response = json.ok() ? JsonResponse(200, *std::move(json), extra)
+                               : ErrorResponse(json.status(), extra);
+        }
+        respond(std::move(response));
+        absl::MutexLock lock(&mu_);
+        --in_flight_;
+      });
+}
+
+void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
+                     std::shared_ptr<Exchange> exchange, Headers extra) {
+  auto backend = options_.backends.find(
+      std::string(v1::NotificationsService::service_full_name()));
+  if (backend == options_.backends.end()) {
+    exchange->Respond(ErrorResponse(
+        absl::UnimplementedError("notifications are not served here"), extra));
+    return;
+  }
+  v1::SubscribeRequest subscribe;
+  // EventSource resends the id of the last event it got; a notification's
+  // id is its name, which is what Subscribe resumes from.
+  subscribe.set_last_seen(request.Header("last-event-id"));
+  auto stream = std::make_shared<EventStream>(this, exchange);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      exchange->Respond(ErrorResponse(
+          absl::UnavailableError("gateway shutting down"), extra));
+      return;
+    }
+    streams_.push_back(stream);
+  }
+  const std::string& authorization = request.Header("authorization");
+  if (!authorization.empty()) {
+    stream->context.AddMetadata("authorization", authorization);
+  }
+  stream->context.AddMetadata("x-request-id", request_id);
+  HttpResponse head;
+  head.headers = {{"content-type", "text/event-stream"},
+                  {"cache-control", "no-store"},
+                  {"x-accel-buffering", "no"}};
+  head.headers.insert(head.headers.end(), extra.begin(), extra.end());
+  exchange->StartStream(std::move(head));
+  exchange->OnClose([stream] { stream->context.TryCancel(); });
+  metrics_->StreamOpened();
+  auto stub = v1::NotificationsService::NewStub(backend->second);
+  stream->Start(stub.get(), subscribe);
+}
+
+HttpResponse Gateway::Static(const HttpRequest& request) const {
+  if (request.method != "GET" && request.method != "HEAD") {
+    HttpResponse r = ErrorResponse(
+        absl::UnimplementedError("only GET for static files"), {});
+    r.status = 405;
+    r.headers.push_back({"allow", "GET, HEAD"});
+    return r;
+  }
+  std::string path = request.path == "/" ? "/index.html" : request.path;
+  for (absl::string_view segment : absl::StrSplit(path, '/')) {
+    if (segment == ".." || absl::StrContains(segment, '\\') ||
+        absl::StrContains(segment, '%')) {
+      return ErrorResponse(absl::NotFoundError("no such file"), {});
+    }
+  }
+  if (options_.web_root.empty()) {
+    return ErrorResponse(absl::NotFoundError("no such file"), {});
+  }
+  std::ifstream file(options_.web_root + path, std::ios::binary);
+  if (!file) return ErrorResponse(absl::NotFoundError("no such file"), {});
+  std::ostringstream content;
+  content << file.rdbuf();
+  HttpResponse response;
+  response.headers = {
+      {"content-type", ContentType(path)},
+      {"x-content-type-options", "nosniff"},
+      // The page itself is checked on every load, so a new version shows at
+      // once; what it loads may be cached for an hour.
+      {"cache-control",
+       path == "/index.html" ? "no-cache" : "public, max-age=3600"}};
+  response.body = content.str();
+  return response;
+}
+
+}  // namespace cdc::gateway

@@ -1,0 +1,401 @@
+// cdc-gateway's HTTP side against the real services: real members,
+// consultations, comments and notifications on loopback over a real Redis,
+// the real gateway and HTTP server, and a real HTTP client (Beast).
+#include "services/gateway/gateway.h"
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/gateway/http_server.h"
+#include "services/gateway/metrics.h"
+#include "services/gateway/rate_limiter.h"
+#include "services/gateway/route_table.h"
+#include "services/notifications/notifications_test_support.h"
+
+namespace cdc::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using ::testing::HasSubstr;
+
+struct HttpReply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+class GatewayTest : public notifications::testing::NotificationsServerTest {
+ protected:
+  void SetUp() override {
+    NotificationsServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    web_root_ = std::filesystem::temp_directory_path() /
+                absl::StrCat("cdc-web-", getpid(), "-", rand());
+    std::filesystem::create_directories(web_root_ / "assets");
+    std::ofstream(web_root_ / "index.html")
+        << "<!doctype html><title>cdc</title>";
+    std::ofstream(web_root_ / "assets" / "app.js") << "console.log('cdc');";
+    bo_ = NewMember("bo@example.org", "KEN", v1::ORGANISATION_TYPE_ACADEMIA,
+                    v1::ROLE_MEMBER);
+    ASSERT_TRUE(OpenConsultation());
+    StartGateway(/*rate_per_token=*/0);
+  }
+
+  void TearDown() override {
+    StopGateway();
+    std::filesystem::remove_all(web_root_);
+    NotificationsServerTest::TearDown();
+  }
+
+  std::map<std::string, std::shared_ptr<grpc::Channel>> Backends() {
+    auto channel = [](const std::string& address) {
+      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    };
+    return {
+        {"cdc.v1.MembersService", channel(host_->address())},
+        {"cdc.v1.ConsultationsService", channel(host_c_->address())},
+        {"cdc.v1.CommentsService", channel(host_k_->address())},
+        {"cdc.v1.NotificationsService", channel(replica_->host.address())},
+    };
+  }
+
+  void StartGateway(int64_t rate_per_token) {
+    limiter_ = std::make_unique<RateLimiter>(
+        &redis(), RateLimiter::Options{.per_token_per_minute = rate_per_token,
+                                       .per_address_per_minute = 0});
+    Gateway::Options options;
+    options.backends = Backends();
+    options.web_root = web_root_.string();
+    options.cors_origins = {"https://consult.example.org"};
+    options.readiness_interval = absl::Milliseconds(50);
+    gateway_ = std::make_unique<Gateway>(options, limiter_.get(), &metrics_);
+    HttpServer::Options http_options;
+    http_options.body_limit = 64 * 1024;
+    http_options.header_timeout = absl::Milliseconds(500);
+    http_ = std::make_unique<HttpServer>(
+        http_options,
+        [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
+          gateway_->Handle(std::move(request), std::move(exchange));
+        });
+    ASSERT_THAT(http_->Start(), cdc::testing::IsOk());
+    ASSERT_TRUE(WaitFor([&] { return gateway_->Ready(); }));
+  }
+
+  void StopGateway() {
+    if (http_) http_->Stop();
+    gateway_.reset();
+    http_.reset();
+  }
+
+  // One request on a new connection.
+  HttpReply Call(http::verb verb, const std::string& target,
+                 const std::string& body = "", const std::string& token = "",
+                 std::map<std::string, std::string> headers = {}) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                           http_->port()));
+    http::request<http::string_body> request(verb, target, 11);
+    request.set(http::field::host, "localhost");
+    if (!token.empty())
+      request.set(http::field::authorization, "Bearer " + token);
+    if (!body.empty())
+      request.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : headers) request.set(name, value);
+    request.body() = body;
+    request.prepare_payload();
+    http::write(stream, request);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(16 << 20);
+    beast::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    HttpReply reply;
+    if (ec) return reply;
+    auto& response = parser.get();
+    reply.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(c));
+      reply.headers[name] = std::string(field.value());
+    }
+    reply.body = response.body();
+    return reply;
+  }
+
+  std::string bo_;  // a second MEMBER token
+  std::filesystem::path web_root_;
+  Metrics metrics_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<HttpServer> http_;
+};
+
+TEST_F(GatewayTest, HealthAndReadinessFollowTheBackends) {
+  HttpReply health = Call(http::verb::get, "/healthz");
+  EXPECT_EQ(health.status, 200);
+  HttpReply ready = Call(http::verb::get, "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_THAT(ready.body, HasSubstr("\"cdc.v1.CommentsService\":\"SERVING\""));
+  host_k_->Shutdown();  // cdc-comments stops
+  ASSERT_TRUE(WaitFor([&] { return !gateway_->Ready(); }));
+  ready = Call(http::verb::get, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_THAT(ready.body,
+              HasSubstr("\"cdc.v1.CommentsService\":\"NOT_SERVING\""));
+  EXPECT_EQ(Call(http::verb::get, "/healthz").status, 200);  // still up
+}
+
+TEST_F(GatewayTest, ReadsAndWritesGoThroughAsJson) {
+  HttpReply member = Call(http::verb::get,
+                          absl::StrCat("/v1/", MemberOf(member_)), "", member_);
+  ASSERT_EQ(member.status, 200) << member.body;
+  EXPECT_THAT(member.body, HasSubstr("\"displayName\":\"amina@example.org\""));
+  EXPECT_EQ(member.headers["content-type"], "application/json");
+  EXPECT_FALSE(member.headers["x-request-id"].empty());
+
+  HttpReply comment =
+      Call(http::verb::post, "/v1/comments?request_id=gw-1",
+           R"({"target": "consultations/cph/sections/principles",
+          "body": "Through the gateway.", "type": "GENERAL"})",
+           member_);
+  ASSERT_EQ(comment.status, 200) << comment.body;
+  EXPECT_THAT(comment.body, HasSubstr("\"body\":\"Through the gateway.\""));
+}
+
+TEST_F(GatewayTest, ErrorsHaveTheGrpcCodeAndTheMappedStatus) {
+  HttpReply anonymous = Call(http::verb::get, "/v1/members");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_THAT(anonymous.body, HasSubstr("\"code\":16"));
+  HttpReply missing = Call(http::verb::get, "/v1/nothing/here", "", member_);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_THAT(missing.body, HasSubstr("\"code\":5"));
+  HttpReply wrong_verb = Call(
+      http::verb::put, absl::StrCat("/v1/", MemberOf(member_)), "{}", member_);
+  EXPECT_EQ(wrong_verb.status, 405);
+  EXPECT_THAT(wrong_verb.headers["allow"], HasSubstr("GET"));
+  HttpReply malformed =
+      Call(http::verb::post, "/v1/comments", "{not json", member_);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(malformed.body, HasSubstr("\"code\":3"));
+  HttpReply unknown = Call(http::verb::post, "/v1/comments",
+                           R"({"target": "x", "colour": "red"})", member_);
+  EXPECT_EQ(unknown.status, 400);
+  HttpReply wrong_type =
+      Call(http::verb::post, "/v1/comments", R"({"target": 7})", member_);
+  EXPECT_EQ(wrong_type.status, 400);
+  HttpReply denied =
+      Call(http::verb::post, "/v1/consultations?consultation_id=x",
+           R"({"title": "Mine"})", member_);
+  EXPECT_EQ(denied.status, 403);
+  HttpReply too_big = Call(http::verb::post, "/v1/comments",
+                           std::string(100 * 1024, ' '), member_);
+  EXPECT_EQ(too_big.status, 413);
+}
+
+TEST_F(GatewayTest, EveryRouteReachesItsService) {
+  // Signing out (or changing the password) ends the session: those last.
+  std::vector<const Route*> routes;
+  for (const Route& route : Routes()) routes.push_back(&route);
+  std::stable_partition(routes.begin(), routes.end(), [](const Route* r) {
+    return !absl::StrContains(r->method, "SignOut") &&
+           !absl::StrContains(r->method, "ChangePassword");
+  });
+  int reached = 0;
+  for (const Route* r : routes) {
+    const Route& route = *r;
+    if (absl::StartsWith(route.method, "cdc.v1.CommunityService")) continue;
+    if (route.server_streaming) continue;
+    // A path for the pattern: every variable bound to a plausible name.
+    std::string path(route.pattern);
+    while (path.find('{') != std::string::npos) {
+      const size_t open = path.find('{'), close = path.find('}', open);
+      std::string inner = path.substr(open + 1, close - open - 1);
+      const size_t equals = inner.find('=');
+      std::string value =
+          equals == std::string::npos
+              ? "x1"
+              : absl::StrReplaceAll(inner.substr(equals + 1),
+                                    {{"**", "x1"}, {"*", "x1"}});
+      path.replace(open, close - open + 1, value);
+    }
+    const std::string verb(route.verb);
+    HttpReply reply =
+        Call(http::string_to_verb(verb), path,
+             verb == "GET" || verb == "DELETE" ? "" : "{}", secretariat_token_);
+    EXPECT_NE(reply.status, 0) << verb << " " << path;
+    EXPECT_NE(reply.status, 405) << verb << " " << path << ": " << reply.body;
+    EXPECT_NE(reply.status, 501) << verb << " " << path << ": " << reply.body;
+    EXPECT_THAT(reply.body, ::testing::Not(HasSubstr("no route")))
+        << verb << " " << path;
+    // The secretariat's token is good until the sign-out at the end: the
+    // service itself answered, about the request rather than the caller.
+    if (!absl::StrContains(route.method, "ChangePassword")) {
+      EXPECT_NE(reply.status, 401) << verb << " " << path << ": " << reply.body;
+    }
+    ++reached;
+  }
+  EXPECT_GE(reached, 50);
+}
+
+TEST_F(GatewayTest, RateLimitsAnswer429WithRetryAfter) {
+  StopGateway();
+  StartGateway(/*rate_per_token=*/3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Call(http::verb::get, "/v1/members", "", member_).status, 200);
+  }
+  HttpReply limited = Call(http::verb::get, "/v1/members", "", member_);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_THAT(limited.body, HasSubstr("\"code\":8"));
+  EXPECT_FALSE(limited.headers["retry-after"].empty());
+  // Another token has its own allowance.
+  EXPECT_EQ(Call(http::verb::get, "/v1/members", "", bo_).status, 200);
+}
+
+TEST_F(GatewayTest, ServesTheWebUiWithTypesAndCaching) {
+  HttpReply index = Call(http::verb::get, "/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(index.headers["cache-control"], "no-cache");
+  HttpReply script = Call(http::verb::get, "/assets/app.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.headers["content-type"], "text/javascript; charset=utf-8");
+  EXPECT_THAT(script.headers["cache-control"], HasSubstr("max-age"));
+  EXPECT_EQ(Call(http::verb::get, "/../etc/passwd").status, 404);
+  EXPECT_EQ(Call(http::verb::get, "/nope.html").status, 404);
+}
+
+TEST_F(GatewayTest, CorsAllowsListedOriginsOnly) {
+  HttpReply preflight = Call(http::verb::options, "/v1/members", "", "",
+                             {{"origin", "https://consult.example.org"},
+                              {"access-control-request-method", "GET"}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.headers["access-control-allow-origin"],
+            "https://consult.example.org");
+  HttpReply foreign = Call(http::verb::options, "/v1/members", "", "",
+                           {{"origin", "https://evil.example"}});
+  EXPECT_EQ(foreign.status, 403);
+  EXPECT_EQ(foreign.headers.count("access-control-allow-origin"), 0u);
+}
+
+TEST_F(GatewayTest, SilentClientsAreDisconnected) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                         http_->port()));
+  char byte;
+  beast::error_code ec;
+  socket.read_some(asio::buffer(&byte, 1), ec);  // waits for the close
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset)
+      << ec.message();
+  // Garbage is a 400, and the gateway keeps serving others.
+  asio::ip::tcp::socket other(io);
+  other.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                        http_->port()));
+  asio::write(other, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
+  std::string answer(12, '\0');
+  asio::read(other, asio::buffer(answer), ec);
+  EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 400");
+  EXPECT_EQ(Call(http::verb::get, "/healthz").status, 200);
+}
+
+TEST_F(GatewayTest, ServerSentEventsStreamAndResume) {
+  auto comment = Comment(member_, Section("principles"), "Add consent.");
+  ASSERT_THAT(comment, cdc::testing::IsOk());
+
+  // Opens the stream and returns the socket; reads "event:" blocks.
+  auto open = [&](asio::io_context& io, const std::string& last_event_id) {
+    auto socket = std::make_unique<asio::ip::tcp::socket>(io);
+    socket->connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                            http_->port()));
+    std::string request = absl::StrCat(
+        "GET /v1/notifications:stream HTTP/1.1\r\nHost: x\r\nAuthorization: "
+        "Bearer ",
+        member_, "\r\n");
+    if (!last_event_id.empty()) {
+      absl::StrAppend(&request, "Last-Event-ID: ", last_event_id, "\r\n");
+    }
+    request += "\r\n";
+    asio::write(*socket, asio::buffer(request));
+    return socket;
+  };
+  // Reads until `count` notification events arrived; returns their ids.
+  auto ids = [](asio::ip::tcp::socket& socket, int count,
+                std::string* all) -> std::vector<std::string> {
+    std::vector<std::string> out;
+    asio::streambuf buffer;
+    beast::error_code ec;
+    while (static_cast<int>(out.size()) < count) {
+      asio::read_until(socket, buffer, "\n\n", ec);
+      if (ec) break;
+      std::string frame(asio::buffers_begin(buffer.data()),
+                        asio::buffers_begin(buffer.data()) + buffer.size());
+      const size_t end = frame.find("\n\n") + 2;
+      buffer.consume(end);
+      frame = frame.substr(0, end);
+      *all += frame;
+      if (absl::StrContains(frame, "event: notification")) {
+        const size_t id = frame.find("id: ");
+        out.push_back(frame.substr(id + 4, frame.find('\n', id) - id - 4));
+      }
+    }
+    return out;
+  };
+
+  asio::io_context io;
+  auto first = open(io, "");
+  ASSERT_THAT(Reply(bo_, comment->name(), "one"), cdc::testing::IsOk());
+  std::string text;
+  std::vector<std::string> got = ids(*first, 1, &text);
+  ASSERT_EQ(got.size(), 1u) << text;
+  EXPECT_THAT(text, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(text, HasSubstr("content-type: text/event-stream"));
+  EXPECT_THAT(text, HasSubstr("event: heartbeat"));
+  first->close();
+
+  ASSERT_THAT(Reply(bo_, comment->name(), "two"), cdc::testing::IsOk());
+  ASSERT_THAT(Reply(bo_, comment->name(), "three"), cdc::testing::IsOk());
+  auto second = open(io, got[0]);
+  std::string more;
+  std::vector<std::string> resumed = ids(*second, 2, &more);
+  ASSERT_EQ(resumed.size(), 2u) << more;
+  EXPECT_NE(resumed[0], got[0]);
+  EXPECT_NE(resumed[1], resumed[0]);
+  EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 1; }));
+  second->close();
+  EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 0; }));
+}
+
+TEST_F(GatewayTest, MetricsCountRequestsByRouteAndStatus) {
+  Call(http::verb::get, "/healthz");
+  Call(http::verb::get, "/v1/members");
+  HttpReply metrics = Call(http::verb::get, "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(
+      metrics.body,
+      HasSubstr(
+          "cdc_gateway_requests_total{route=\"healthz\",status=\"200\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("status=\"401\"} 1"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("cdc_gateway_request_duration_seconds_bucket"));
+  EXPECT_THAT(metrics.body, HasSubstr("cdc_gateway_open_streams 0"));
+}
+
+}  // namespace
+}  // namespace cdc::gateway

@@ -1,0 +1,5 @@
+add_library(cdc_gateway_grpc_front STATIC grpc_front.cc)
+target_link_libraries(cdc_gateway_grpc_front PUBLIC cdc_common)
+add_executable(gateway_grpc_front_test grpc_front_test.cc)
+target_link_libraries(gateway_grpc_front_test PRIVATE cdc_gateway_grpc_front cdc_notifications_lib cdc_comments_lib cdc_consultations_lib cdc_members_lib cdc_test_support GTest::gmock GTest::gtest_main)
+gtest_discover_tests(gateway_grpc_front_test PROPERTIES LABELS "redis;integration" DISCOVERY_TIMEOUT 30)

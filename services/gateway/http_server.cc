@@ -1,0 +1,365 @@
+#include "services/gateway/http_server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace cdc::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+
+std::chrono::steady_clock::duration Chrono(absl::Duration d) {
+  return absl::ToChronoNanoseconds(d);
+}
+
+// A JSON error body for failures the server answers itself (framing, size),
+// in the same shape as the gateway's other errors.
+HttpResponse FramingError(int status, int grpc_code,
+                          absl::string_view message) {
+  HttpResponse response;
+  response.status = status;
+  response.headers = {{"content-type", "application/json"},
+                      {"connection", "close"}};
+  std::string body = absl::StrCat("{\"code\":", grpc_code, ",\"message\":");
+  AppendJsonString(&body, message);
+  body += ",\"details\":[]}";
+  response.body = std::move(body);
+  return response;
+}
+
+}  // namespace
+
+const std::string& HttpRequest::Header(const std::string& lower_name) const {
+  static const std::string* const kEmpty = new std::string;
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return value;
+  }
+  return *kEmpty;
+}
+
+// One connection. It serves one request at a time (no pipelining); while a
+// request is with the handler, the connection is its Exchange. All socket
+// work runs on the connection's strand.
+class Session final : public Exchange,
+                      public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServer::Options& options,
+          const HttpHandler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {
+    beast::error_code ec;
+    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_ =
+          absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+    }
+  }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this()] { self->Read(); });
+  }
+
+  // Exchange.
+  void Respond(HttpResponse response) override {
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), r = std::move(response)]() mutable {
+                 self->Write(std::move(r));
+               });
+  }
+
+  void StartStream(HttpResponse head) override {
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), h = std::move(head)]() mutable {
+                 self->WriteStreamHead(std::move(h));
+               });
+  }
+
+  bool Send(std::string chunk) override {
+    if (closed_.load()) return false;
+    if (waiting_bytes_.fetch_add(chunk.size()) + chunk.size() >
+        options_.stream_buffer) {
+      asio::post(stream_.get_executor(),
+                 [self = shared_from_this()] { self->Close(); });
+      return false;
+    }
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), c = std::move(chunk)]() mutable {
+                 self->out_.push_back(std::move(c));
+                 self->Flush();
+               });
+    return true;
+  }
+
+  void Finish() override {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->finishing_ = true;
+      self->Flush();
+    });
+  }
+
+  void OnClose(std::function<void()> callback) override {
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), cb = std::move(callback)]() mutable {
+                 if (self->closed_.load()) {
+                   cb();
+                 } else {
+                   self->on_close_.push_back(std::move(cb));
+                 }
+               });
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    parser_->header_limit(kHeaderLimit);
+    // A client gets header_timeout to send a whole request, also while the
+    // connection idles between requests: a silent client cannot hold it.
+    stream_.expires_after(Chrono(requests_ == 0 ? options_.header_timeout
+                                                : options_.idle_timeout));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      return Close();
+    }
+    if (ec == beast::error::timeout) {
+      if (parser_->got_some()) {
+        return Write(FramingError(408, 4,
+                                  "request timeout: send the whole "
+                                  "request sooner"));
+      }
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return Write(FramingError(413, 3,
+                                absl::StrCat("request body larger than ",
+                                             options_.body_limit, " bytes")));
+    }
+    if (ec == http::error::header_limit) {
+      return Write(FramingError(431, 3, "request headers too large"));
+    }
+    if (ec) {
+      return Write(FramingError(
+          400, 3, absl::StrCat("malformed request: ", ec.message())));
+    }
+    ++requests_;
+    stream_.expires_never();  // the handler's own deadlines apply now
+    http::request<http::string_body> message = parser_->release();
+    keep_alive_ = message.keep_alive();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    const std::string target(message.target());
+    const size_t question = target.find('?');
+    request.path = target.substr(0, question);
+    if (question != std::string::npos)
+      request.query = target.substr(question + 1);
+    for (const auto& field : message) {
+      std::string name = absl::AsciiStrToLower(absl::string_view(
+          field.name_string().data(), field.name_string().size()));
+      std::string value(field.value());
+      bool merged = false;
+      for (auto& [n, v] : request.headers) {
+        if (n == name) {
+          absl::StrAppend(&v, ", ", value);
+          merged = true;
+        }
+      }
+      if (!merged)
+        request.headers.emplace_back(std::move(name), std::move(value));
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_;
+    handler_(std::move(request), shared_from_this());
+  }
+
+  void Write(HttpResponse r) {
+    if (closed_.load()) return;
+    auto response = std::make_shared<http::response<http::string_body>>();
+    response->version(11);
+    response->result(static_cast<unsigned>(r.status));
+    bool close = !keep_alive_;
+    for (auto& [name, value] : r.headers) {
+      if (name == "connection" && value == "close") close = true;
+      response->set(name, value);
+    }
+    response->body() = std::move(r.body);
+    response->keep_alive(!close);
+    response->prepare_payload();
+    stream_.expires_after(Chrono(options_.idle_timeout));
+    http::async_write(stream_, *response,
+                      [self = shared_from_this(), response, close](
+                          beast::error_code ec, size_t) {
+                        if (ec || close) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void WriteStreamHead(HttpResponse head) {
+    if (closed_.load()) return;
+    streaming_ = true;
+    std::string text = absl::StrCat(
+        "HTTP/1.1 ", head.status, " ",
+        std::string(
+            http::obsolete_reason(static_cast<http::status>(head.status))),
+        "\r\n");
+    for (const auto& [name, value] : head.headers) {
+      absl::StrAppend(&text, name, ": ", value, "\r\n");
+    }
+    // The body ends when the connection does.
+    absl::StrAppend(&text, "connection: close\r\n\r\n");
+    out_.push_front(std::move(text));
+    waiting_bytes_.fetch_add(out_.front().size());
+    Flush();
+    // Reading now only tells us when the client goes away.
+    auto sink = std::make_shared<char>();
+    stream_.socket().async_read_some(
+        asio::buffer(sink.get(), 1),
+        asio::bind_executor(
+            stream_.get_executor(),
+            [self = shared_from_this(), sink](beast::error_code ec, size_t) {
+              if (ec) self->Close();
+            }));
+  }
+
+  void Flush() {
+    if (closed_.load() || writing_ || !streaming_) return;
+    if (out_.empty()) {
+      if (finishing_) Close();
+      return;
+    }
+    writing_ = true;
+    auto chunk = std::make_shared<std::string>(std::move(out_.front()));
+    out_.pop_front();
+    stream_.expires_after(Chrono(options_.idle_timeout));
+    asio::async_write(
+        stream_, asio::buffer(*chunk),
+        [self = shared_from_this(), chunk](beast::error_code ec, size_t) {
+          self->writing_ = false;
+          self->waiting_bytes_.fetch_sub(chunk->size());
+          if (ec) return self->Close();
+          self->Flush();
+        });
+  }
+
+  void Close() {
+    if (closed_.exchange(true)) return;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    std::vector<std::function<void()>> callbacks;
+    callbacks.swap(on_close_);
+    for (auto& cb : callbacks) cb();
+  }
+
+  beast::tcp_stream stream_;
+  const HttpServer::Options& options_;
+  const HttpHandler& handler_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  int requests_ = 0;
+  bool keep_alive_ = false;
+  // Streaming state, on the strand.
+  bool streaming_ = false;
+  bool writing_ = false;
+  bool finishing_ = false;
+  std::deque<std::string> out_;
+  std::atomic<size_t> waiting_bytes_{0};
+  std::atomic<bool> closed_{false};
+  std::vector<std::function<void()>> on_close_;
+};
+
+class HttpServer::Impl {
+ public:
+  Impl(Options options, HttpHandler handler)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        acceptor_(asio::make_strand(io_)) {}
+
+  absl::Status Start() {
+    beast::error_code ec;
+    const tcp::endpoint endpoint(asio::ip::make_address(options_.address, ec),
+                                 static_cast<unsigned short>(options_.port));
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("address ", options_.address, ": ", ec.message()));
+    }
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("listen on ", options_.address,
+                                                 ":", options_.port, ": ",
+                                                 ec.message()));
+    }
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    for (int i = 0; i < options_.threads; ++i) {
+      threads_.emplace_back([this] { io_.run(); });
+    }
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    if (threads_.empty()) return;
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    io_.stop();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  int port() const { return port_; }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(
+        asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
+          if (ec == asio::error::operation_aborted) return;
+          if (!ec) {
+            std::make_shared<Session>(std::move(s), options_, handler_)->Run();
+          }
+          Accept();
+        });
+  }
+
+  const Options options_;
+  const HttpHandler handler_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+};
+
+HttpServer::HttpServer(Options options, HttpHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Start() { return impl_->Start(); }
+void HttpServer::Stop() { impl_->Stop(); }
+int HttpServer::port() const { return impl_->port(); }
+
+}  // namespace cdc::gateway
