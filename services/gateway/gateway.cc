@@ -109,49 +109,85 @@ class Gateway::Call {
   grpc::ByteBuffer response;
 };
 
-// One server-sent-event stream over NotificationsService.Subscribe. gRPC's
-// callback reader pushes each item as it comes; no thread waits per stream.
-class Gateway::EventStream final
-    : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+// One server-streaming call, relayed as it comes: as server-sent events for
+// the notification stream (each frame's id is the notification's name, so
+// the browser's Last-Event-ID resumes it), else as JSON lines
+// ({"result": ...} per message, {"error": ...} if it fails midway, as
+// grpc-gateway streams). gRPC's callback API pushes each message; no
+// thread waits per stream. The HTTP head goes out once the service has
+// accepted the call, so a refusal (401, 403, ...) is a plain HTTP error.
+class Gateway::Streamed final
+    : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  EventStream(Gateway* gateway, std::shared_ptr<Exchange> exchange)
-      : gateway_(gateway), exchange_(std::move(exchange)) {}
+  enum class Format { kServerSentEvents, kJsonLines };
 
-  void Start(v1::NotificationsService::Stub* stub,
-             const v1::SubscribeRequest& request) {
-    stub->async()->Subscribe(&context, &request, this);
-    StartRead(&item_);
+  Streamed(Gateway* gateway, std::shared_ptr<Exchange> exchange, Format format,
+           std::unique_ptr<google::protobuf::Message> item, Headers extra,
+           std::function<void(HttpResponse)> respond)
+      : gateway_(gateway),
+        exchange_(std::move(exchange)),
+        format_(format),
+        item_(std::move(item)),
+        extra_(std::move(extra)),
+        respond_(std::move(respond)) {}
+
+  void Start(const std::shared_ptr<grpc::Channel>& channel,
+             const std::string& method, const std::string& request) {
+    request_ = ToByteBuffer(request);
+    grpc::GenericStub stub(channel);
+    stub.PrepareBidiStreamingCall(&context, method, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
     StartCall();
+  }
+
+  void OnReadInitialMetadataDone(bool ok) override {
+    if (!ok) return;  // refused at once: OnDone answers with the error
+    HttpResponse head;
+    head.headers = {{"content-type", format_ == Format::kServerSentEvents
+                                         ? "text/event-stream"
+                                         : "application/x-ndjson"},
+                    {"cache-control", "no-store"},
+                    {"x-accel-buffering", "no"}};
+    head.headers.insert(head.headers.end(), extra_.begin(), extra_.end());
+    exchange_->StartStream(std::move(head));
+    exchange_->OnClose([this, keep = Self()] { context.TryCancel(); });
+    started_ = true;
+    gateway_->metrics_->StreamOpened();
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // OnDone follows with the status
-    std::string frame;
-    if (item_.has_notification()) {
-      absl::StatusOr<std::string> json = ResponseToJson(item_.notification());
-      frame = absl::StrCat(
-          "id: ", item_.notification().name(),
-          "\nevent: notification\ndata: ", json.ok() ? *json : "{}", "\n\n");
-    } else {
-      absl::StatusOr<std::string> json = ResponseToJson(item_.heartbeat());
-      frame = absl::StrCat("event: heartbeat\ndata: ", json.ok() ? *json : "{}",
-                           "\n\n");
-    }
-    if (!exchange_->Send(std::move(frame))) {
+    if (!exchange_->Send(Frame())) {
       context.TryCancel();  // the client is gone or far behind
       return;
     }
-    StartRead(&item_);
+    StartRead(&response_);
   }
 
+  void OnWriteDone(bool) override {}
+
   void OnDone(const grpc::Status& status) override {
-    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
-      exchange_->Send(absl::StrCat(
-          "event: error\ndata: ", ErrorJson(FromGrpcStatus(status)), "\n\n"));
+    const absl::Status result = FromGrpcStatus(status);
+    if (!started_) {
+      respond_(ErrorResponse(
+          status.ok() ? absl::InternalError("the stream ended before it began")
+                      : result,
+          extra_));
+    } else {
+      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+        exchange_->Send(
+            format_ == Format::kServerSentEvents
+                ? absl::StrCat("event: error\ndata: ", ErrorJson(result),
+                               "\n\n")
+                : absl::StrCat("{\"error\":", ErrorJson(result), "}\n"));
+      }
+      exchange_->Finish();
+      gateway_->metrics_->StreamClosed();
+      Log(LogLevel::kInfo, "http stream ended",
+          {{"code", CodeName(result.code())}});
     }
-    exchange_->Finish();
-    gateway_->metrics_->StreamClosed();
-    std::shared_ptr<EventStream> keep;  // released last: this may go with it
+    std::shared_ptr<Streamed> keep;  // released last: this may go with it
     absl::MutexLock lock(&gateway_->mu_);
     auto& streams = gateway_->streams_;
     for (auto it = streams.begin(); it != streams.end(); ++it) {
@@ -166,9 +202,46 @@ class Gateway::EventStream final
   grpc::ClientContext context;
 
  private:
+  std::shared_ptr<Streamed> Self() {
+    absl::MutexLock lock(&gateway_->mu_);
+    for (const auto& s : gateway_->streams_) {
+      if (s.get() == this) return s;
+    }
+    return nullptr;
+  }
+
+  std::string Frame() {
+    absl::StatusOr<std::string> json =
+        item_->ParseFromString(FromByteBuffer(response_))
+            ? ResponseToJson(*item_)
+            : absl::InternalError("unreadable message from the service");
+    if (!json.ok())
+      json = absl::StrCat("{\"error\":", ErrorJson(json.status()), "}");
+    if (format_ == Format::kJsonLines) {
+      return absl::StrCat("{\"result\":", *json, "}\n");
+    }
+    const auto* notification =
+        item_->GetDescriptor()->FindFieldByName("notification");
+    const google::protobuf::Reflection* reflection = item_->GetReflection();
+    if (notification != nullptr && reflection->HasField(*item_, notification)) {
+      const auto& message = reflection->GetMessage(*item_, notification);
+      const auto* name = message.GetDescriptor()->FindFieldByName("name");
+      return absl::StrCat(
+          "id: ", message.GetReflection()->GetString(message, name),
+          "\nevent: notification\ndata: ", *json, "\n\n");
+    }
+    return absl::StrCat("event: heartbeat\ndata: ", *json, "\n\n");
+  }
+
   Gateway* const gateway_;
   std::shared_ptr<Exchange> exchange_;
-  v1::SubscribeResponse item_;
+  const Format format_;
+  std::unique_ptr<google::protobuf::Message> item_;
+  const Headers extra_;
+  const std::function<void(HttpResponse)> respond_;  // errors before start
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  bool started_ = false;  // the HTTP head is out
 };
 
 Gateway::Gateway(Options options, RateLimiter* limiter, Metrics* metrics)
@@ -177,7 +250,7 @@ Gateway::Gateway(Options options, RateLimiter* limiter, Metrics* metrics)
 }
 
 Gateway::~Gateway() {
-  std::vector<std::shared_ptr<EventStream>> streams;
+  std::vector<std::shared_ptr<Streamed>> streams;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -338,9 +411,6 @@ void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
     }
   }
 
-  if (request.path == "/v1/notifications:stream" && request.method == "GET") {
-    return Stream(request, request_id, exchange, extra);
-  }
   absl::StatusOr<RouteMatch> match = MatchRoute(request.method, request.path);
   if (!match.ok()) {
     Headers headers = extra;
@@ -354,11 +424,13 @@ void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
     return finish("unrouted", ErrorResponse(match.status(), headers));
   }
   if (match->route->server_streaming) {
-    return finish(match->route->pattern,
-                  ErrorResponse(absl::UnimplementedError(
-                                    "this streaming method is served over "
-                                    "gRPC (the gateway's gRPC port)"),
-                                extra));
+    const std::string route(match->route->pattern);
+    return Stream(
+        request, request_id, *std::move(match), exchange,
+        [finish, route](HttpResponse response) {
+          finish(route, std::move(response));
+        },
+        std::move(extra));
   }
   const std::string route(match->route->pattern);
   Unary(
@@ -434,25 +506,48 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
 }
 
 void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
-                     std::shared_ptr<Exchange> exchange, Headers extra) {
-  auto backend = options_.backends.find(
-      std::string(v1::NotificationsService::service_full_name()));
+                     RouteMatch match, std::shared_ptr<Exchange> exchange,
+                     std::function<void(HttpResponse)> respond, Headers extra) {
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> query =
+      ParseQuery(request.query);
+  if (!query.ok()) return respond(ErrorResponse(query.status(), extra));
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message =
+      BuildRequest(match, request.body, *query);
+  if (!message.ok()) return respond(ErrorResponse(message.status(), extra));
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> item =
+      NewResponse(*match.route);
+  if (!item.ok()) return respond(ErrorResponse(item.status(), extra));
+
+  const auto [service, method] = GrpcMethod(match.route->method);
+  auto backend = options_.backends.find(service);
   if (backend == options_.backends.end()) {
-    exchange->Respond(ErrorResponse(
-        absl::UnimplementedError("notifications are not served here"), extra));
-    return;
+    return respond(ErrorResponse(
+        absl::UnimplementedError(absl::StrCat(service, " is not served here")),
+        extra));
   }
-  v1::SubscribeRequest subscribe;
-  // EventSource resends the id of the last event it got; a notification's
-  // id is its name, which is what Subscribe resumes from.
-  subscribe.set_last_seen(request.Header("last-event-id"));
-  auto stream = std::make_shared<EventStream>(this, exchange);
+  const bool events =
+      match.route->method ==
+      absl::StrCat(v1::NotificationsService::service_full_name(), ".Subscribe");
+  if (events) {
+    // EventSource sends the id of the last event it got when it reconnects;
+    // a notification's id is its name, which is what Subscribe resumes from.
+    const std::string& last = request.Header("last-event-id");
+    if (!last.empty()) {
+      const auto* field =
+          (*message)->GetDescriptor()->FindFieldByName("last_seen");
+      (*message)->GetReflection()->SetString(message->get(), field, last);
+    }
+  }
+  auto stream =
+      std::make_shared<Streamed>(this, exchange,
+                                 events ? Streamed::Format::kServerSentEvents
+                                        : Streamed::Format::kJsonLines,
+                                 *std::move(item), extra, respond);
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
-      exchange->Respond(ErrorResponse(
+      return respond(ErrorResponse(
           absl::UnavailableError("gateway shutting down"), extra));
-      return;
     }
     streams_.push_back(stream);
   }
@@ -461,16 +556,7 @@ void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
     stream->context.AddMetadata("authorization", authorization);
   }
   stream->context.AddMetadata("x-request-id", request_id);
-  HttpResponse head;
-  head.headers = {{"content-type", "text/event-stream"},
-                  {"cache-control", "no-store"},
-                  {"x-accel-buffering", "no"}};
-  head.headers.insert(head.headers.end(), extra.begin(), extra.end());
-  exchange->StartStream(std::move(head));
-  exchange->OnClose([stream] { stream->context.TryCancel(); });
-  metrics_->StreamOpened();
-  auto stub = v1::NotificationsService::NewStub(backend->second);
-  stream->Start(stub.get(), subscribe);
+  stream->Start(backend->second, method, (*message)->SerializeAsString());
 }
 
 HttpResponse Gateway::Static(const HttpRequest& request) const {

@@ -47,12 +47,13 @@ class Gateway {
 
  private:
   class Call;
-  class EventStream;
+  class Streamed;
   void Unary(const HttpRequest& request, const std::string& request_id,
              RouteMatch match, std::function<void(HttpResponse)> respond,
              std::vector<std::pair<std::string, std::string>> extra);
   void Stream(const HttpRequest& request, const std::string& request_id,
-              std::shared_ptr<Exchange> exchange,
+              RouteMatch match, std::shared_ptr<Exchange> exchange,
+              std::function<void(HttpResponse)> respond,
               std::vector<std::pair<std::string, std::string>> extra);
   HttpResponse Static(const HttpRequest& request) const;
   void WatchReadiness();
@@ -65,7 +66,7 @@ class Gateway {
   std::map<std::string, bool> serving_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::shared_ptr<EventStream>> streams_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Streamed>> streams_ ABSL_GUARDED_BY(mu_);
   std::thread readiness_;
 };
 

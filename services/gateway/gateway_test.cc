@@ -382,6 +382,47 @@ TEST_F(GatewayTest, ServerSentEventsStreamAndResume) {
   EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 0; }));
 }
 
+TEST_F(GatewayTest, ServerStreamsComeAsJsonLines) {
+  ASSERT_THAT(Comment(member_, Section("principles"), "For the record."),
+              cdc::testing::IsOk());
+  // A finite stream: the comment-response record, one {"result"} a line.
+  HttpReply record = Call(http::verb::get, "/v1/consultations/cph:exportRecord",
+                          "", secretariat_token_);
+  EXPECT_EQ(record.status, 200) << record.body;
+  EXPECT_EQ(record.headers["content-type"], "application/x-ndjson");
+  EXPECT_THAT(record.body, HasSubstr("{\"result\":{"));
+  EXPECT_THAT(record.body, HasSubstr("For the record."));
+  // A refusal before the stream starts is a plain HTTP error.
+  HttpReply refused =
+      Call(http::verb::get, "/v1/events:watch?start=EARLIEST", "", member_);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  HttpReply anonymous = Call(http::verb::get, "/v1/notifications:stream");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+
+  // An endless one: the partner feed, read line by line.
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                         http_->port()));
+  asio::write(socket, asio::buffer(absl::StrCat(
+                          "GET /v1/events:watch?start=EARLIEST&eventTypes="
+                          "EVENT_TYPE_COMMENT_CREATED HTTP/1.1\r\nHost: x\r\n"
+                          "Authorization: Bearer ",
+                          secretariat_token_, "\r\n\r\n")));
+  asio::streambuf buffer;
+  beast::error_code ec;
+  asio::read_until(socket, buffer, "}\n", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  std::string text(asio::buffers_begin(buffer.data()),
+                   asio::buffers_end(buffer.data()));
+  EXPECT_THAT(text, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(text, HasSubstr("application/x-ndjson"));
+  EXPECT_THAT(text, HasSubstr("\"commentCreated\""));
+  EXPECT_THAT(text, HasSubstr("\"cursor\""));
+  socket.close();
+  EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 0; }));
+}
+
 TEST_F(GatewayTest, MetricsCountRequestsByRouteAndStatus) {
   Call(http::verb::get, "/healthz");
   Call(http::verb::get, "/v1/members");

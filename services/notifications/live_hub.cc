@@ -347,6 +347,9 @@ LiveHub::OpenSubscription(grpc::CallbackServerContext* context,
   }
   entry.streams.push_back(stream);
   QueueMember(stream->member_id());
+  // Headers now, not with the first message, so that a proxy (the gateway)
+  // knows at once that the call was accepted.
+  stream->StartSendInitialMetadata();
   return stream.get();
 }
 
@@ -364,6 +367,7 @@ LiveHub::OpenWatch(grpc::CallbackServerContext* context, std::string token,
   }
   watches_.push_back(watch);
   QueueWatch(watch);
+  watch->StartSendInitialMetadata();
   return watch.get();
 }
 
