@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,10 +22,12 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/gateway/grpc_front.h"
 #include "services/gateway/http_server.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/route_table.h"
+#include "services/gateway/test_certificate.h"
 #include "services/notifications/notifications_test_support.h"
 
 namespace cdc::gateway {
@@ -268,6 +272,28 @@ TEST_F(GatewayTest, RateLimitsAnswer429WithRetryAfter) {
   EXPECT_EQ(Call(http::verb::get, "/v1/members", "", bo_).status, 200);
 }
 
+TEST_F(GatewayTest, TheGrpcFrontHasTheSameLimits) {
+  RateLimiter limiter(&redis(),
+                      {.per_token_per_minute = 2, .per_address_per_minute = 0});
+  GrpcFront front(Backends(), GrpcAdmission(&limiter));
+  int port = 0;
+  auto server = StartGrpcFront(&front, "127.0.0.1:0", &port);
+  ASSERT_THAT(server, cdc::testing::IsOk());
+  auto members = v1::MembersService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&](const std::string& token) {
+    v1::Principal principal;
+    return members
+        ->Authenticate(As(token).get(), v1::AuthenticateRequest(), &principal)
+        .error_code();
+  };
+  EXPECT_EQ(call(member_), grpc::StatusCode::OK);
+  EXPECT_EQ(call(member_), grpc::StatusCode::OK);
+  EXPECT_EQ(call(member_), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(call(bo_), grpc::StatusCode::OK);  // its own allowance
+  (*server)->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+}
+
 TEST_F(GatewayTest, ServesTheWebUiWithTypesAndCaching) {
   HttpReply index = Call(http::verb::get, "/");
   EXPECT_EQ(index.status, 200);
@@ -421,6 +447,52 @@ TEST_F(GatewayTest, ServerStreamsComeAsJsonLines) {
   EXPECT_THAT(text, HasSubstr("\"cursor\""));
   socket.close();
   EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 0; }));
+}
+
+TEST_F(GatewayTest, ServesHttpsWhenGivenACertificate) {
+  const auto [cert, key] = testing::SelfSignedCertificate();
+  HttpServer::Options options;
+  options.tls_certificate_pem = cert;
+  options.tls_key_pem = key;
+  HttpServer https(
+      options, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
+        gateway_->Handle(std::move(request), std::move(exchange));
+      });
+  ASSERT_THAT(https.Start(), cdc::testing::IsOk());
+
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.add_certificate_authority(asio::buffer(cert));
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  beast::get_lowest_layer(stream).connect(asio::ip::tcp::endpoint(
+      asio::ip::make_address("127.0.0.1"), https.port()));
+  stream.handshake(asio::ssl::stream_base::client);
+  http::request<http::string_body> request(
+      http::verb::get, absl::StrCat("/v1/", MemberOf(member_)), 11);
+  request.set(http::field::host, "localhost");
+  request.set(http::field::authorization, "Bearer " + member_);
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  EXPECT_EQ(response.result_int(), 200u);
+  EXPECT_THAT(response.body(), HasSubstr("amina@example.org"));
+
+  // Plain HTTP on the TLS port gets no answer but a closed connection.
+  HttpReply plain;
+  {
+    asio::ip::tcp::socket socket(io);
+    socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                           https.port()));
+    asio::write(socket, asio::buffer(std::string("GET /healthz HTTP/1.1\r\n"
+                                                 "Host: x\r\n\r\n")));
+    std::string answer(64, '\0');
+    beast::error_code ec;
+    const size_t n = socket.read_some(asio::buffer(answer), ec);
+    EXPECT_FALSE(absl::StartsWith(answer.substr(0, n), "HTTP/1.1 200"));
+  }
+  https.Stop();
 }
 
 TEST_F(GatewayTest, MetricsCountRequestsByRouteAndStatus) {

@@ -20,6 +20,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/common/crypto.h"
+#include "services/common/log.h"
+#include "services/common/status.h"
 
 namespace cdc::gateway {
 
@@ -127,7 +129,10 @@ class GrpcFront::Call final : public grpc::ServerGenericBidiReactor {
  public:
   Call(GrpcFront* front, grpc::GenericCallbackServerContext* context,
        grpc::GenericStub* stub, const std::string& request_id)
-      : front_(front), context_(context), backend_(this) {
+      : front_(front),
+        context_(context),
+        request_id_(request_id),
+        backend_(this) {
     for (const auto& [key, value] : context_->client_metadata()) {
       const absl::string_view k = View(key);
       if (!ForwardsMetadata(k) || k == kRequestIdKey) continue;
@@ -288,6 +293,14 @@ class GrpcFront::Call final : public grpc::ServerGenericBidiReactor {
       if (!ForwardsMetadata(k)) continue;
       context_->AddTrailingMetadata(std::string(k), std::string(View(value)));
     }
+    // The access log: one line per call, with the id the backend saw too.
+    Log(LogLevel::kInfo, "grpc",
+        {{"request_id", request_id_},
+         {"method", context_->method()},
+         {"code", CodeName(static_cast<absl::StatusCode>(status.error_code()))},
+         {"ms",
+          std::to_string(absl::ToInt64Milliseconds(absl::Now() - start_))},
+         {"peer", context_->peer()}});
     Finish(status);
     SideDone();
   }
@@ -303,6 +316,8 @@ class GrpcFront::Call final : public grpc::ServerGenericBidiReactor {
 
   GrpcFront* const front_;
   grpc::GenericCallbackServerContext* const context_;
+  const std::string request_id_;
+  const absl::Time start_ = absl::Now();
   grpc::ClientContext backend_context_;
   Backend backend_;
   grpc::ByteBuffer request_;   // caller -> backend, one message at a time
@@ -335,8 +350,10 @@ class GrpcFront::Service final : public grpc::CallbackGenericService {
 };
 
 GrpcFront::GrpcFront(
-    std::map<std::string, std::shared_ptr<grpc::Channel>> backends)
-    : service_(std::make_unique<Service>(this)) {
+    std::map<std::string, std::shared_ptr<grpc::Channel>> backends,
+    Admission admission)
+    : admission_(std::move(admission)),
+      service_(std::make_unique<Service>(this)) {
   for (auto& [name, channel] : backends) {
     stubs_[name] = std::make_unique<grpc::GenericStub>(std::move(channel));
   }
@@ -361,6 +378,10 @@ grpc::ServerGenericBidiReactor* GrpcFront::CreateReactor(
   const std::string request_id =
       RequestIdFor(incoming == metadata.end() ? absl::string_view()
                                               : View(incoming->second));
+  if (admission_) {
+    grpc::Status admitted = admission_(*context);
+    if (!admitted.ok()) return new Refusal(context, request_id, admitted);
+  }
   const absl::string_view service = ServiceOf(context->method());
   const auto stub = stubs_.find(std::string(service));
   if (stub == stubs_.end()) {

@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,9 +46,15 @@ namespace cdc::gateway {
 
 class GrpcFront {
  public:
+  // Decides whether a call may go on (rate limits); a non-OK status ends
+  // it at once with that status.
+  using Admission =
+      std::function<grpc::Status(const grpc::GenericCallbackServerContext&)>;
+
   // Service full name ("cdc.v1.MembersService") -> backend channel.
   explicit GrpcFront(
-      std::map<std::string, std::shared_ptr<grpc::Channel>> backends);
+      std::map<std::string, std::shared_ptr<grpc::Channel>> backends,
+      Admission admission = nullptr);
   // Waits for calls still finishing; the server that serves service() must
   // have been shut down first (its shutdown ends every open call).
   ~GrpcFront();
@@ -72,6 +79,7 @@ class GrpcFront {
   void CallEnded();
 
   // Read-only after construction: shared by every call without a lock.
+  const Admission admission_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
   std::unique_ptr<Service> service_;
   std::atomic<int> open_calls_{0};

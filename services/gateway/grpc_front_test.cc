@@ -33,6 +33,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/common/status_matchers.h"
+#include "services/gateway/test_certificate.h"
 #include "services/notifications/notifications_test_support.h"
 
 namespace cdc::gateway {
@@ -183,6 +184,37 @@ TEST_F(GrpcFrontTest, UnaryCallsActAsTheCallersToken) {
   EXPECT_EQ(through_front.SerializeAsString(), direct.SerializeAsString());
   EXPECT_EQ(through_front.email(), "amina@example.org");
   EXPECT_TRUE(WaitFor([&] { return front_->open_calls() == 0; }));
+}
+
+TEST_F(GrpcFrontTest, ServesTlsWhenGivenACertificate) {
+  const auto [cert, key] = testing::SelfSignedCertificate();
+  grpc::SslServerCredentialsOptions tls;
+  tls.pem_key_cert_pairs.push_back({key, cert});
+  GrpcFrontServerOptions options;
+  options.credentials = grpc::SslServerCredentials(tls);
+  // A front serves one server: this one gets its own.
+  GrpcFront tls_front(
+      {{v1::MembersService::service_full_name(), Channel(host_->address())}});
+  int port = 0;
+  auto server = StartGrpcFront(&tls_front, "127.0.0.1:0", &port, options);
+  ASSERT_THAT(server, IsOk());
+  grpc::SslCredentialsOptions trust;
+  trust.pem_root_certs = cert;
+  auto secure = v1::MembersService::NewStub(grpc::CreateChannel(
+      absl::StrCat("localhost:", port), grpc::SslCredentials(trust)));
+  v1::Principal principal;
+  EXPECT_THAT(secure->Authenticate(Bounded(member_).get(),
+                                   v1::AuthenticateRequest(), &principal),
+              IsOk());
+  EXPECT_EQ(principal.member(), member_names_[member_]);
+  // A plaintext client cannot talk to the TLS port.
+  auto plain =
+      v1::MembersService::NewStub(Channel(absl::StrCat("127.0.0.1:", port)));
+  EXPECT_FALSE(plain
+                   ->Authenticate(Bounded(member_).get(),
+                                  v1::AuthenticateRequest(), &principal)
+                   .ok());
+  (*server)->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
 }
 
 TEST_F(GrpcFrontTest, ErrorsPassThroughUnchanged) {

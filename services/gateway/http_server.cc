@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <deque>
 #include <optional>
 
@@ -50,17 +52,26 @@ const std::string& HttpRequest::Header(const std::string& lower_name) const {
   return *kEmpty;
 }
 
-// One connection. It serves one request at a time (no pipelining); while a
-// request is with the handler, the connection is its Exchange. All socket
-// work runs on the connection's strand.
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection, over plain TCP or TLS. It serves one request at a time
+// (no pipelining); while a request is with the handler, the connection is
+// its Exchange. All socket work runs on the connection's strand.
+template <typename Stream>
 class Session final : public Exchange,
-                      public std::enable_shared_from_this<Session> {
+                      public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
+  template <typename... TlsContext>
   Session(tcp::socket socket, const HttpServer::Options& options,
-          const HttpHandler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {
+          const HttpHandler& handler, TlsContext&... tls)
+      : stream_(std::move(socket), tls...),
+        options_(options),
+        handler_(handler) {
     beast::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    const auto endpoint = Lowest().socket().remote_endpoint(ec);
     if (!ec) {
       remote_ =
           absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
@@ -68,23 +79,34 @@ class Session final : public Exchange,
   }
 
   void Run() {
-    asio::dispatch(stream_.get_executor(),
-                   [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake, too, must finish within the header timeout.
+        self->Lowest().expires_after(Chrono(self->options_.header_timeout));
+        self->stream_.async_handshake(asio::ssl::stream_base::server,
+                                      [self](beast::error_code ec) {
+                                        if (ec) return self->Close();
+                                        self->Read();
+                                      });
+      } else {
+        self->Read();
+      }
+    });
   }
 
   // Exchange.
   void Respond(HttpResponse response) override {
-    asio::post(stream_.get_executor(),
-               [self = shared_from_this(), r = std::move(response)]() mutable {
-                 self->Write(std::move(r));
-               });
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(),
+                                        r = std::move(response)]() mutable {
+      self->Write(std::move(r));
+    });
   }
 
   void StartStream(HttpResponse head) override {
-    asio::post(stream_.get_executor(),
-               [self = shared_from_this(), h = std::move(head)]() mutable {
-                 self->WriteStreamHead(std::move(h));
-               });
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(),
+                                        h = std::move(head)]() mutable {
+      self->WriteStreamHead(std::move(h));
+    });
   }
 
   bool Send(std::string chunk) override {
@@ -92,33 +114,33 @@ class Session final : public Exchange,
     if (waiting_bytes_.fetch_add(chunk.size()) + chunk.size() >
         options_.stream_buffer) {
       asio::post(stream_.get_executor(),
-                 [self = shared_from_this()] { self->Close(); });
+                 [self = this->shared_from_this()] { self->Close(); });
       return false;
     }
-    asio::post(stream_.get_executor(),
-               [self = shared_from_this(), c = std::move(chunk)]() mutable {
-                 self->out_.push_back(std::move(c));
-                 self->Flush();
-               });
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(),
+                                        c = std::move(chunk)]() mutable {
+      self->out_.push_back(std::move(c));
+      self->Flush();
+    });
     return true;
   }
 
   void Finish() override {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->finishing_ = true;
       self->Flush();
     });
   }
 
   void OnClose(std::function<void()> callback) override {
-    asio::post(stream_.get_executor(),
-               [self = shared_from_this(), cb = std::move(callback)]() mutable {
-                 if (self->closed_.load()) {
-                   cb();
-                 } else {
-                   self->on_close_.push_back(std::move(cb));
-                 }
-               });
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(),
+                                        cb = std::move(callback)]() mutable {
+      if (self->closed_.load()) {
+        cb();
+      } else {
+        self->on_close_.push_back(std::move(cb));
+      }
+    });
   }
 
  private:
@@ -128,12 +150,11 @@ class Session final : public Exchange,
     parser_->header_limit(kHeaderLimit);
     // A client gets header_timeout to send a whole request, also while the
     // connection idles between requests: a silent client cannot hold it.
-    stream_.expires_after(Chrono(requests_ == 0 ? options_.header_timeout
-                                                : options_.idle_timeout));
+    Lowest().expires_after(Chrono(requests_ == 0 ? options_.header_timeout
+                                                 : options_.idle_timeout));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+                     [self = this->shared_from_this()](
+                         beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -162,7 +183,7 @@ class Session final : public Exchange,
           400, 3, absl::StrCat("malformed request: ", ec.message())));
     }
     ++requests_;
-    stream_.expires_never();  // the handler's own deadlines apply now
+    Lowest().expires_never();  // the handler's own deadlines apply now
     http::request<http::string_body> message = parser_->release();
     keep_alive_ = message.keep_alive();
     HttpRequest request;
@@ -188,7 +209,7 @@ class Session final : public Exchange,
     }
     request.body = std::move(message.body());
     request.remote_address = remote_;
-    handler_(std::move(request), shared_from_this());
+    handler_(std::move(request), this->shared_from_this());
   }
 
   void Write(HttpResponse r) {
@@ -204,9 +225,9 @@ class Session final : public Exchange,
     response->body() = std::move(r.body);
     response->keep_alive(!close);
     response->prepare_payload();
-    stream_.expires_after(Chrono(options_.idle_timeout));
+    Lowest().expires_after(Chrono(options_.idle_timeout));
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, close](
+                      [self = this->shared_from_this(), response, close](
                           beast::error_code ec, size_t) {
                         if (ec || close) return self->Close();
                         self->Read();
@@ -231,13 +252,13 @@ class Session final : public Exchange,
     Flush();
     // Reading now only tells us when the client goes away.
     auto sink = std::make_shared<char>();
-    stream_.socket().async_read_some(
+    stream_.async_read_some(
         asio::buffer(sink.get(), 1),
-        asio::bind_executor(
-            stream_.get_executor(),
-            [self = shared_from_this(), sink](beast::error_code ec, size_t) {
-              if (ec) self->Close();
-            }));
+        asio::bind_executor(stream_.get_executor(),
+                            [self = this->shared_from_this(), sink](
+                                beast::error_code ec, size_t) {
+                              if (ec) self->Close();
+                            }));
   }
 
   void Flush() {
@@ -249,10 +270,10 @@ class Session final : public Exchange,
     writing_ = true;
     auto chunk = std::make_shared<std::string>(std::move(out_.front()));
     out_.pop_front();
-    stream_.expires_after(Chrono(options_.idle_timeout));
+    Lowest().expires_after(Chrono(options_.idle_timeout));
     asio::async_write(
         stream_, asio::buffer(*chunk),
-        [self = shared_from_this(), chunk](beast::error_code ec, size_t) {
+        [self = this->shared_from_this(), chunk](beast::error_code ec, size_t) {
           self->writing_ = false;
           self->waiting_bytes_.fetch_sub(chunk->size());
           if (ec) return self->Close();
@@ -263,14 +284,16 @@ class Session final : public Exchange,
   void Close() {
     if (closed_.exchange(true)) return;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
     std::vector<std::function<void()>> callbacks;
     callbacks.swap(on_close_);
     for (auto& cb : callbacks) cb();
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  Stream stream_;
   const HttpServer::Options& options_;
   const HttpHandler& handler_;
   std::string remote_;
@@ -296,6 +319,25 @@ class HttpServer::Impl {
         acceptor_(asio::make_strand(io_)) {}
 
   absl::Status Start() {
+    if (!options_.tls_certificate_pem.empty()) {
+      tls_ =
+          std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      tls_->set_options(
+          asio::ssl::context::default_workarounds |
+          asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+          asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      beast::error_code tls_error;
+      tls_->use_certificate_chain(asio::buffer(options_.tls_certificate_pem),
+                                  tls_error);
+      if (!tls_error) {
+        tls_->use_private_key(asio::buffer(options_.tls_key_pem),
+                              asio::ssl::context::pem, tls_error);
+      }
+      if (tls_error) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("TLS certificate or key: ", tls_error.message()));
+      }
+    }
     beast::error_code ec;
     const tcp::endpoint endpoint(asio::ip::make_address(options_.address, ec),
                                  static_cast<unsigned short>(options_.port));
@@ -335,18 +377,24 @@ class HttpServer::Impl {
 
  private:
   void Accept() {
-    acceptor_.async_accept(
-        asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
-          if (ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            std::make_shared<Session>(std::move(s), options_, handler_)->Run();
-          }
-          Accept();
-        });
+    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec,
+                                                          tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec && tls_ != nullptr) {
+        std::make_shared<Session<TlsStream>>(std::move(s), options_, handler_,
+                                             *tls_)
+            ->Run();
+      } else if (!ec) {
+        std::make_shared<Session<PlainStream>>(std::move(s), options_, handler_)
+            ->Run();
+      }
+      Accept();
+    });
   }
 
   const Options options_;
   const HttpHandler handler_;
+  std::unique_ptr<asio::ssl::context> tls_;  // set when serving HTTPS
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;

@@ -74,6 +74,9 @@ class HttpServer {
     absl::Duration header_timeout = absl::Seconds(10);  // to send a request
     absl::Duration idle_timeout = absl::Seconds(60);    // between requests
     size_t stream_buffer = 1 << 20;  // bytes a stream may have waiting
+    // PEM; both set: HTTPS (TLS 1.2 or later) instead of HTTP.
+    std::string tls_certificate_pem;
+    std::string tls_key_pem;
   };
 
   HttpServer(Options options, HttpHandler handler);

@@ -2,15 +2,20 @@
 // web UI) and for partner systems and the CLI (gRPC).
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "cdc/v1/comments.grpc.pb.h"
@@ -48,6 +53,27 @@ ABSL_FLAG(int64_t, rate_per_address, 1200,
 ABSL_FLAG(absl::Duration, request_deadline, absl::Seconds(30),
           "deadline of each API call to a service");
 ABSL_FLAG(int, http_threads, 2, "threads serving HTTP connections");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain; with --tls_key_file, HTTPS and gRPC over "
+          "TLS on both ports");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of the certificate");
+
+namespace {
+
+// The whole of a file, or NOT_FOUND naming the flag.
+absl::StatusOr<std::string> ReadFile(const std::string& flag,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("--", flag, ": cannot read ", path));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const cdc::ServiceSetup setup =
@@ -98,6 +124,25 @@ int main(int argc, char** argv) {
   http_options.body_limit =
       static_cast<size_t>(absl::GetFlag(FLAGS_body_limit));
   http_options.threads = absl::GetFlag(FLAGS_http_threads);
+  std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
+  const std::string cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  const std::string key_file = absl::GetFlag(FLAGS_tls_key_file);
+  if (cert_file.empty() != key_file.empty()) {
+    return cdc::FailService(
+        "gateway", absl::InvalidArgumentError(
+                       "--tls_cert_file and --tls_key_file go together"));
+  }
+  if (!cert_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadFile("tls_cert_file", cert_file);
+    absl::StatusOr<std::string> key = ReadFile("tls_key_file", key_file);
+    if (!cert.ok()) return cdc::FailService("gateway", cert.status());
+    if (!key.ok()) return cdc::FailService("gateway", key.status());
+    http_options.tls_certificate_pem = *cert;
+    http_options.tls_key_pem = *key;
+    grpc::SslServerCredentialsOptions tls;
+    tls.pem_key_cert_pairs.push_back({*key, *cert});
+    grpc_credentials = grpc::SslServerCredentials(tls);
+  }
   cdc::gateway::HttpServer http(
       http_options, [&](cdc::gateway::HttpRequest request,
                         std::shared_ptr<cdc::gateway::Exchange> exchange) {
@@ -107,11 +152,14 @@ int main(int argc, char** argv) {
     return cdc::FailService("gateway", started);
   }
 
-  cdc::gateway::GrpcFront front(backends);
+  // The same limits on the gRPC front: RESOURCE_EXHAUSTED instead of 429.
+  cdc::gateway::GrpcFront front(backends,
+                                cdc::gateway::GrpcAdmission(&limiter));
   int grpc_port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
       cdc::gateway::StartGrpcFront(&front, setup.server.listen_address,
-                                   &grpc_port);
+                                   &grpc_port,
+                                   {.credentials = grpc_credentials});
   if (!grpc_server.ok())
     return cdc::FailService("gateway", grpc_server.status());
 

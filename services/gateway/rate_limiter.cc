@@ -1,6 +1,8 @@
 #include "services/gateway/rate_limiter.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/log.h"
 
@@ -61,6 +63,36 @@ RateLimiter::Decision RateLimiter::Admit(absl::string_view token,
     decision = {false, left, "address"};
   }
   return decision;
+}
+
+std::function<grpc::Status(const grpc::GenericCallbackServerContext&)>
+GrpcAdmission(RateLimiter* limiter) {
+  return [limiter](const grpc::GenericCallbackServerContext& context) {
+    std::string token;
+    const auto& metadata = context.client_metadata();
+    auto it = metadata.find("authorization");
+    if (it != metadata.end()) {
+      const absl::string_view value(it->second.data(), it->second.size());
+      if (absl::StartsWith(value, "Bearer ")) {
+        token = std::string(value.substr(7));
+      }
+    }
+    // "ipv4:127.0.0.1:5555" or "ipv6:[::1]:5555": the address without the
+    // scheme and port.
+    const std::string peer = context.peer();
+    const size_t start = peer.find(':') + 1;
+    const size_t end = peer.rfind(':');
+    const std::string address =
+        end > start ? peer.substr(start, end - start) : peer;
+    const RateLimiter::Decision decision =
+        limiter->Admit(token, address, absl::Now());
+    if (decision.allowed) return grpc::Status::OK;
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("too many requests for this ", decision.limit,
+                     "; retry after ",
+                     absl::ToInt64Seconds(decision.retry_after) + 1, " s"));
+  };
 }
 
 }  // namespace cdc::gateway

@@ -9,7 +9,10 @@
 // while is better than refusing everyone.
 #pragma once
 
+#include <grpcpp/generic/async_generic_service.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -41,5 +44,11 @@ class RateLimiter {
   RedisClient* const redis_;
   const Options options_;
 };
+
+// The gRPC front's admission with `limiter` (which must outlive it): the
+// bearer token from the "authorization" metadata and the caller's IP;
+// RESOURCE_EXHAUSTED with the time to wait in the message when refused.
+std::function<grpc::Status(const grpc::GenericCallbackServerContext&)>
+GrpcAdmission(RateLimiter* limiter);
 
 }  // namespace cdc::gateway
