@@ -329,8 +329,9 @@ void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
                  remote = request.remote_address](absl::string_view route,
                                                   HttpResponse response) {
     const int status = response.status;
-    exchange->Respond(std::move(response));
+    // Counted before the answer leaves, so that whoever got it sees it.
     metrics->Observe(route, status, absl::Now() - start);
+    exchange->Respond(std::move(response));
     Log(LogLevel::kInfo, "http",
         {{"request_id", request_id},
          {"method", method},

@@ -511,7 +511,14 @@ NotificationsService::Subscribe(grpc::CallbackServerContext* context,
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
     CDC_ASSIGN_OR_RETURN(std::string member,
                          OwnInbox(caller, "parent", request->parent()));
-    int64_t last_seen = -1;
+    // "Only new ones" means after the newest at this moment, so that
+    // nothing written while the stream is being set up is skipped; pending
+    // broadcasts are copied in first, as every read of the inbox does.
+    CDC_RETURN_IF_ERROR(impl_->CatchUp(caller));
+    CDC_ASSIGN_OR_RETURN(InboxSlice now,
+                         impl_->store_->ListAfter(
+                             member, std::numeric_limits<int64_t>::max(), 0));
+    int64_t last_seen = now.last_seq;
     if (!request->last_seen().empty()) {
       CDC_ASSIGN_OR_RETURN(auto parsed, ParseNotificationName(
                                             "last_seen", request->last_seen()));
@@ -519,9 +526,6 @@ NotificationsService::Subscribe(grpc::CallbackServerContext* context,
         return absl::InvalidArgumentError(
             "last_seen: names a notification of another inbox");
       }
-      CDC_ASSIGN_OR_RETURN(InboxSlice now,
-                           impl_->store_->ListAfter(
-                               member, std::numeric_limits<int64_t>::max(), 0));
       if (parsed.second > now.last_seq) {
         return absl::InvalidArgumentError(
             "last_seen: newer than any notification of this inbox");

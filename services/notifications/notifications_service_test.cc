@@ -489,6 +489,9 @@ TEST_F(NotificationsTest, ResumeFromLastSeenHasNoGapAndNoRepeat) {
   auto comment = Comment(member_, Section("principles"), "Add consent.");
   ASSERT_THAT(comment, IsOk());
   Stream stream = Subscribe(member_);
+  v1::SubscribeResponse hello;  // the stream is live once this arrives
+  ASSERT_TRUE(stream.reader->Read(&hello));
+  ASSERT_TRUE(hello.has_heartbeat());
   for (int i = 0; i < 3; ++i) {
     ASSERT_THAT(Reply(bo_, comment->name(), absl::StrCat("first ", i)), IsOk());
   }
