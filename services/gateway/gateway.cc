@@ -6,6 +6,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -39,6 +40,45 @@ std::string RequestId(const HttpRequest& request) {
     return given;
   }
   return RandomHex(8);
+}
+
+// Whether a header value can travel as gRPC metadata: printable ASCII only
+// (gRPC refuses anything else, and must never be handed it).
+bool MetadataSafe(absl::string_view value) {
+  return value.size() <= 4096 &&
+         std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+// What a client is told of a failed call. Statuses made on the gateway's
+// side of a call (an unreachable service, a deadline) and server faults
+// carry addresses and internals: they are logged, and the client gets the
+// code with a plain message and the request id to quote.
+absl::Status ForClient(const grpc::Status& status,
+                       const std::string& request_id) {
+  const absl::Status s = FromGrpcStatus(status);
+  absl::string_view plain;
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+      plain = "the service is unavailable; retry shortly";
+      break;
+    case absl::StatusCode::kDeadlineExceeded:
+      plain = "the service did not answer in time";
+      break;
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      plain = "internal error";
+      break;
+    default:
+      return s;
+  }
+  Log(LogLevel::kWarning, "call failed",
+      {{"request_id", request_id},
+       {"code", CodeName(s.code())},
+       {"error", std::string(s.message())}});
+  return absl::Status(s.code(),
+                      absl::StrCat(plain, " (request ", request_id, ")"));
 }
 
 HttpResponse JsonResponse(int status, std::string body, const Headers& extra) {
@@ -123,8 +163,11 @@ class Gateway::Streamed final
 
   Streamed(Gateway* gateway, std::shared_ptr<Exchange> exchange, Format format,
            std::unique_ptr<google::protobuf::Message> item, Headers extra,
-           std::function<void(HttpResponse)> respond)
-      : gateway_(gateway),
+           std::function<void(HttpResponse)> respond, std::string request_id,
+           std::string route)
+      : request_id_(std::move(request_id)),
+        route_(std::move(route)),
+        gateway_(gateway),
         exchange_(std::move(exchange)),
         format_(format),
         item_(std::move(item)),
@@ -143,6 +186,10 @@ class Gateway::Streamed final
 
   void OnReadInitialMetadataDone(bool ok) override {
     if (!ok) return;  // refused at once: OnDone answers with the error
+    // The access log's line and the request count, as for any request.
+    gateway_->metrics_->Observe(route_, 200, absl::Now() - start_);
+    Log(LogLevel::kInfo, "http stream",
+        {{"request_id", request_id_}, {"route", route_}});
     HttpResponse head;
     head.headers = {{"content-type", format_ == Format::kServerSentEvents
                                          ? "text/event-stream"
@@ -172,7 +219,7 @@ class Gateway::Streamed final
     if (!started_) {
       respond_(ErrorResponse(
           status.ok() ? absl::InternalError("the stream ended before it began")
-                      : result,
+                      : ForClient(status, request_id_),
           extra_));
     } else {
       if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
@@ -185,7 +232,10 @@ class Gateway::Streamed final
       exchange_->Finish();
       gateway_->metrics_->StreamClosed();
       Log(LogLevel::kInfo, "http stream ended",
-          {{"code", CodeName(result.code())}});
+          {{"request_id", request_id_},
+           {"code", CodeName(result.code())},
+           {"ms",
+            std::to_string(absl::ToInt64Milliseconds(absl::Now() - start_))}});
     }
     std::shared_ptr<Streamed> keep;  // released last: this may go with it
     absl::MutexLock lock(&gateway_->mu_);
@@ -215,10 +265,14 @@ class Gateway::Streamed final
         item_->ParseFromString(FromByteBuffer(response_))
             ? ResponseToJson(*item_)
             : absl::InternalError("unreadable message from the service");
-    if (!json.ok())
-      json = absl::StrCat("{\"error\":", ErrorJson(json.status()), "}");
     if (format_ == Format::kJsonLines) {
-      return absl::StrCat("{\"result\":", *json, "}\n");
+      return json.ok()
+                 ? absl::StrCat("{\"result\":", *json, "}\n")
+                 : absl::StrCat("{\"error\":", ErrorJson(json.status()), "}\n");
+    }
+    if (!json.ok()) {
+      return absl::StrCat("event: error\ndata: ", ErrorJson(json.status()),
+                          "\n\n");
     }
     const auto* notification =
         item_->GetDescriptor()->FindFieldByName("notification");
@@ -233,6 +287,9 @@ class Gateway::Streamed final
     return absl::StrCat("event: heartbeat\ndata: ", *json, "\n\n");
   }
 
+  const std::string request_id_;
+  const std::string route_;
+  const absl::Time start_ = absl::Now();
   Gateway* const gateway_;
   std::shared_ptr<Exchange> exchange_;
   const Format format_;
@@ -252,9 +309,12 @@ Gateway::Gateway(Options options, RateLimiter* limiter, Metrics* metrics)
 Gateway::~Gateway() {
   std::vector<std::shared_ptr<Streamed>> streams;
   {
+    // Every call in flight is cancelled; cancellation completes promptly,
+    // so the wait below is short, and no callback outlives the gateway.
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     streams = streams_;
+    for (Call* call : calls_) call->context.TryCancel();
   }
   for (auto& s : streams) s->context.TryCancel();
   streams.clear();
@@ -263,7 +323,7 @@ Gateway::~Gateway() {
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return in_flight_ == 0 && streams_.empty();
     };
-    mu_.AwaitWithTimeout(absl::Condition(&idle), absl::Seconds(10));
+    mu_.Await(absl::Condition(&idle));
   }
   readiness_.join();
 }
@@ -391,6 +451,13 @@ void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
 
   // The API: rate limits first, by token and by address.
   const std::string& authorization = request.Header("authorization");
+  if (!MetadataSafe(authorization) ||
+      !MetadataSafe(request.Header("last-event-id"))) {
+    return finish("unrouted",
+                  ErrorResponse(absl::UnauthenticatedError(
+                                    "authorization: malformed header"),
+                                extra));
+  }
   if (limiter_ != nullptr) {
     const std::string address =
         request.remote_address.substr(0, request.remote_address.rfind(':'));
@@ -471,6 +538,10 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
     ++in_flight_;
   }
   auto call = std::make_shared<Call>();
+  {
+    absl::MutexLock lock(&mu_);
+    calls_.insert(call.get());
+  }
   call->context.set_deadline(
       absl::ToChronoTime(absl::Now() + options_.deadline));
   const std::string& authorization = request.Header("authorization");
@@ -483,11 +554,11 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
   stub.UnaryCall(
       &call->context, method, grpc::StubOptions(), &call->request,
       &call->response,
-      [this, call, descriptor, respond = std::move(respond),
+      [this, call, descriptor, request_id, respond = std::move(respond),
        extra = std::move(extra)](grpc::Status status) {
         HttpResponse response;
         if (!status.ok()) {
-          response = ErrorResponse(FromGrpcStatus(status), extra);
+          response = ErrorResponse(ForClient(status, request_id), extra);
         } else {
           std::unique_ptr<google::protobuf::Message> out(
               google::protobuf::MessageFactory::generated_factory()
@@ -502,6 +573,7 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
         }
         respond(std::move(response));
         absl::MutexLock lock(&mu_);
+        calls_.erase(call.get());
         --in_flight_;
       });
 }
@@ -543,7 +615,8 @@ void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
       std::make_shared<Streamed>(this, exchange,
                                  events ? Streamed::Format::kServerSentEvents
                                         : Streamed::Format::kJsonLines,
-                                 *std::move(item), extra, respond);
+                                 *std::move(item), extra, respond, request_id,
+                                 std::string(match.route->pattern));
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
@@ -568,6 +641,9 @@ HttpResponse Gateway::Static(const HttpRequest& request) const {
     r.headers.push_back({"allow", "GET, HEAD"});
     return r;
   }
+  if (request.path.empty() || request.path[0] != '/') {
+    return ErrorResponse(absl::NotFoundError("no such file"), {});
+  }
   std::string path = request.path == "/" ? "/index.html" : request.path;
   for (absl::string_view segment : absl::StrSplit(path, '/')) {
     if (segment == ".." || absl::StrContains(segment, '\\') ||
@@ -578,7 +654,14 @@ HttpResponse Gateway::Static(const HttpRequest& request) const {
   if (options_.web_root.empty()) {
     return ErrorResponse(absl::NotFoundError("no such file"), {});
   }
-  std::ifstream file(options_.web_root + path, std::ios::binary);
+  // Regular files only (not directories), and not huge ones.
+  std::error_code error;
+  const std::filesystem::path file_path = options_.web_root + path;
+  if (!std::filesystem::is_regular_file(file_path, error) ||
+      std::filesystem::file_size(file_path, error) > (16u << 20)) {
+    return ErrorResponse(absl::NotFoundError("no such file"), {});
+  }
+  std::ifstream file(file_path, std::ios::binary);
   if (!file) return ErrorResponse(absl::NotFoundError("no such file"), {});
   std::ostringstream content;
   content << file.rdbuf();

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,7 +33,6 @@ class Gateway {
     std::vector<std::string> cors_origins;  // allowed Origin values
     absl::Duration deadline = absl::Seconds(30);  // per unary call
     absl::Duration readiness_interval = absl::Seconds(1);
-    absl::Duration sse_heartbeat = absl::Seconds(15);
   };
 
   // `limiter` may be null (no rate limits).
@@ -66,6 +66,7 @@ class Gateway {
   std::map<std::string, bool> serving_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<Call*> calls_ ABSL_GUARDED_BY(mu_);  // unary calls in flight
   std::vector<std::shared_ptr<Streamed>> streams_ ABSL_GUARDED_BY(mu_);
   std::thread readiness_;
 };

@@ -92,6 +92,7 @@ class GatewayTest : public notifications::testing::NotificationsServerTest {
     HttpServer::Options http_options;
     http_options.body_limit = 64 * 1024;
     http_options.header_timeout = absl::Milliseconds(500);
+    http_options.idle_timeout = absl::Seconds(1);
     http_ = std::make_unique<HttpServer>(
         http_options,
         [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
@@ -128,6 +129,7 @@ class GatewayTest : public notifications::testing::NotificationsServerTest {
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(16 << 20);
+    parser.skip(verb == http::verb::head);  // a HEAD answer has no body
     beast::error_code ec;
     http::read(stream, buffer, parser, ec);
     HttpReply reply;
@@ -497,6 +499,55 @@ TEST_F(GatewayTest, ServesHttpsWhenGivenACertificate) {
     EXPECT_FALSE(absl::StartsWith(answer.substr(0, n), "HTTP/1.1 200"));
   }
   https.Stop();
+}
+
+TEST_F(GatewayTest, HostileHeadersAndHeadRequestsAreHandled) {
+  // Bytes gRPC metadata cannot carry: refused, and the gateway stays up.
+  HttpReply bad = Call(http::verb::get, "/v1/members", "", "",
+                       {{"authorization", "Bearer \xc3\xa9t\xe9"}});
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_EQ(Call(http::verb::get, "/healthz").status, 200);
+  // HEAD: the headers of a GET, no body.
+  HttpReply head = Call(http::verb::head, "/assets/app.js");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers["content-length"], "19");  // console.log('cdc');
+  EXPECT_TRUE(head.body.empty());
+}
+
+TEST_F(GatewayTest, AnUnreachableServiceIsA503WithoutItsInternals) {
+  host_k_->Shutdown();
+  HttpReply down =
+      Call(http::verb::get, "/v1/comments?target=consultations/cph/sections/x",
+           "", member_);
+  EXPECT_EQ(down.status, 503);
+  EXPECT_THAT(down.body, HasSubstr("unavailable"));
+  EXPECT_THAT(down.body, ::testing::Not(HasSubstr("127.0.0.1")));
+}
+
+TEST_F(GatewayTest, StreamsOutliveTheIdleTimeout) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                         http_->port()));
+  asio::write(socket, asio::buffer(absl::StrCat(
+                          "GET /v1/notifications:stream HTTP/1.1\r\nHost: x\r\n"
+                          "Authorization: Bearer ",
+                          member_, "\r\n\r\n")));
+  // Heartbeats every 300 ms for 2.5 s, past the 1 s idle timeout.
+  asio::streambuf buffer;
+  int heartbeats = 0;
+  const absl::Time until = absl::Now() + absl::Milliseconds(2500);
+  beast::error_code ec;
+  while (absl::Now() < until) {
+    asio::read_until(socket, buffer, "\n\n", ec);
+    ASSERT_FALSE(ec) << ec.message() << " after " << heartbeats;
+    std::string frame(asio::buffers_begin(buffer.data()),
+                      asio::buffers_end(buffer.data()));
+    const size_t end = frame.find("\n\n") + 2;
+    heartbeats += absl::StrContains(frame.substr(0, end), "event: heartbeat");
+    buffer.consume(end);
+  }
+  EXPECT_GE(heartbeats, 5);
 }
 
 TEST_F(GatewayTest, MetricsCountRequestsByRouteAndStatus) {

@@ -66,10 +66,12 @@ class Session final : public Exchange,
  public:
   template <typename... TlsContext>
   Session(tcp::socket socket, const HttpServer::Options& options,
-          const HttpHandler& handler, TlsContext&... tls)
+          const HttpHandler& handler, asio::thread_pool& workers,
+          TlsContext&... tls)
       : stream_(std::move(socket), tls...),
         options_(options),
-        handler_(handler) {
+        handler_(handler),
+        workers_(workers) {
     beast::error_code ec;
     const auto endpoint = Lowest().socket().remote_endpoint(ec);
     if (!ec) {
@@ -162,14 +164,9 @@ class Session final : public Exchange,
         ec == asio::error::connection_reset) {
       return Close();
     }
-    if (ec == beast::error::timeout) {
-      if (parser_->got_some()) {
-        return Write(FramingError(408, 4,
-                                  "request timeout: send the whole "
-                                  "request sooner"));
-      }
-      return Close();
-    }
+    // A client that does not send its request in time is closed on: the
+    // timer has already shut the socket, so no answer could reach it.
+    if (ec == beast::error::timeout) return Close();
     if (ec == http::error::body_limit) {
       return Write(FramingError(413, 3,
                                 absl::StrCat("request body larger than ",
@@ -186,6 +183,7 @@ class Session final : public Exchange,
     Lowest().expires_never();  // the handler's own deadlines apply now
     http::request<http::string_body> message = parser_->release();
     keep_alive_ = message.keep_alive();
+    head_ = message.method() == http::verb::head;
     HttpRequest request;
     request.method = std::string(message.method_string());
     const std::string target(message.target());
@@ -209,7 +207,12 @@ class Session final : public Exchange,
     }
     request.body = std::move(message.body());
     request.remote_address = remote_;
-    handler_(std::move(request), this->shared_from_this());
+    // The handler may block briefly (rate limits ask Redis, static files
+    // are read): it runs on the worker pool, never on an I/O thread.
+    asio::post(workers_, [self = this->shared_from_this(),
+                          request = std::move(request)]() mutable {
+      self->handler_(std::move(request), self);
+    });
   }
 
   void Write(HttpResponse r) {
@@ -225,6 +228,13 @@ class Session final : public Exchange,
     response->body() = std::move(r.body);
     response->keep_alive(!close);
     response->prepare_payload();
+    if (head_) {
+      // HEAD: the headers a GET would have, Content-Length included, and
+      // no body.
+      const size_t length = response->body().size();
+      response->body().clear();
+      response->content_length(length);
+    }
     Lowest().expires_after(Chrono(options_.idle_timeout));
     http::async_write(stream_, *response,
                       [self = this->shared_from_this(), response, close](
@@ -249,8 +259,10 @@ class Session final : public Exchange,
     absl::StrAppend(&text, "connection: close\r\n\r\n");
     out_.push_front(std::move(text));
     waiting_bytes_.fetch_add(out_.front().size());
-    Flush();
-    // Reading now only tells us when the client goes away.
+    // Reading now only tells us when the client goes away. It starts with
+    // no deadline (a read takes the expiry in force when it starts, and an
+    // idle stream is fine); writes re-arm their own deadline in Flush.
+    Lowest().expires_never();
     auto sink = std::make_shared<char>();
     stream_.async_read_some(
         asio::buffer(sink.get(), 1),
@@ -259,6 +271,7 @@ class Session final : public Exchange,
                                 beast::error_code ec, size_t) {
                               if (ec) self->Close();
                             }));
+    Flush();
   }
 
   void Flush() {
@@ -296,11 +309,13 @@ class Session final : public Exchange,
   Stream stream_;
   const HttpServer::Options& options_;
   const HttpHandler& handler_;
+  asio::thread_pool& workers_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   int requests_ = 0;
   bool keep_alive_ = false;
+  bool head_ = false;  // the request being answered is a HEAD
   // Streaming state, on the strand.
   bool streaming_ = false;
   bool writing_ = false;
@@ -371,31 +386,42 @@ class HttpServer::Impl {
     io_.stop();
     for (std::thread& t : threads_) t.join();
     threads_.clear();
+    workers_.join();
   }
 
   int port() const { return port_; }
 
  private:
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec,
-                                                          tcp::socket s) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec && tls_ != nullptr) {
-        std::make_shared<Session<TlsStream>>(std::move(s), options_, handler_,
-                                             *tls_)
-            ->Run();
-      } else if (!ec) {
-        std::make_shared<Session<PlainStream>>(std::move(s), options_, handler_)
-            ->Run();
-      }
-      Accept();
-    });
+    acceptor_.async_accept(
+        asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
+          if (ec == asio::error::operation_aborted) return;
+          if (ec) {
+            // Out of descriptors or memory: wait a little rather than spin.
+            auto timer = std::make_shared<asio::steady_timer>(
+                acceptor_.get_executor(), std::chrono::milliseconds(50));
+            timer->async_wait([this, timer](beast::error_code) { Accept(); });
+            return;
+          }
+          if (tls_ != nullptr) {
+            std::make_shared<Session<TlsStream>>(std::move(s), options_,
+                                                 handler_, workers_, *tls_)
+                ->Run();
+          } else {
+            std::make_shared<Session<PlainStream>>(std::move(s), options_,
+                                                   handler_, workers_)
+                ->Run();
+          }
+          Accept();
+        });
   }
 
   const Options options_;
   const HttpHandler handler_;
   std::unique_ptr<asio::ssl::context> tls_;  // set when serving HTTPS
   asio::io_context io_;
+  // Runs handlers; declared after io_ so that it goes first.
+  asio::thread_pool workers_{static_cast<size_t>(options_.handler_threads)};
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   int port_ = 0;

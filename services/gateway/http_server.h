@@ -68,8 +68,9 @@ class HttpServer {
  public:
   struct Options {
     std::string address = "127.0.0.1";
-    int port = 0;  // 0: any free port
-    int threads = 2;
+    int port = 0;                 // 0: any free port
+    int threads = 2;              // run connections (I/O only)
+    int handler_threads = 4;      // run the handler
     size_t body_limit = 1 << 20;  // bytes; larger bodies get 413
     absl::Duration header_timeout = absl::Seconds(10);  // to send a request
     absl::Duration idle_timeout = absl::Seconds(60);    // between requests

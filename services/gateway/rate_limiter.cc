@@ -82,8 +82,11 @@ GrpcAdmission(RateLimiter* limiter) {
     const std::string peer = context.peer();
     const size_t start = peer.find(':') + 1;
     const size_t end = peer.rfind(':');
-    const std::string address =
-        end > start ? peer.substr(start, end - start) : peer;
+    std::string address = end > start ? peer.substr(start, end - start) : peer;
+    // "[::1]" -> "::1", the form the HTTP side counts under.
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+      address = address.substr(1, address.size() - 2);
+    }
     const RateLimiter::Decision decision =
         limiter->Admit(token, address, absl::Now());
     if (decision.allowed) return grpc::Status::OK;
