@@ -1,0 +1,552 @@
+// End to end through the web UI, in a real browser (Chromium, headless,
+// driven by puppeteer-core; no mocks): the pages served by cdc-gateway from
+// gateway/web/, talking to the real services behind it.
+//
+// Two people, each in a browser context of their own (separate storage):
+// the secretariat, who signs in with the token deploy/local/run prints, and
+// a new member, who applies through the UI. The walk: apply (a refused
+// password first) -> approval -> sign-in -> the demo draft (contents with
+// counts, live countdown) -> a comment anchored to a passage selected with
+// the mouse -> follow -> the secretariat sees it and replies -> the
+// member's bell rises live (the server-sent event stream, no reload) ->
+// profile -> inbox; then a second consultation made through the UI: import
+// with a preview, open, a comment, close, disposition, statistics,
+// publish, CSV export, and the member sees the disposition. The demo round
+// stays open. Along the way: no form control without a label, no module
+// loaded without its version, no script error.
+//
+// Run:  node ui_e2e.mjs <gateway URL> <secretariat token>
+//   (or CDC_GATEWAY / CDC_TOKEN). CHROMIUM overrides /usr/bin/chromium;
+//   UI_E2E_SCREENSHOTS=<dir> saves a screenshot after each step;
+//   UI_E2E_CONSOLE=1 prints the pages' console.
+// Prints "ok - <step>" or "not ok - <step>: <why>" per step, then
+// "N passed, M failed"; the exit code is 0 only if every step passed. A
+// step after a failed one is reported as failed without running (they
+// build on each other). The whole run is bounded to 85 s.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+const base = (process.argv[2] || process.env.CDC_GATEWAY || '').replace(/\/$/, '');
+const secretariatToken = process.argv[3] || process.env.CDC_TOKEN || '';
+if (!base || !secretariatToken) {
+  console.error('ui_e2e: usage: node ui_e2e.mjs <gateway URL> <secretariat token>');
+  process.exit(2);
+}
+const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
+const screenshots = process.env.UI_E2E_SCREENSHOTS || '';
+const STEP_TIMEOUT = 15000;
+const TOTAL_TIMEOUT = 85000;
+
+const run = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+const member = {
+  email: `ui-e2e-${run}@example.org`,
+  name: `Amina Njoroge ${run}`,
+  organisation: 'Kenya Civil Society Data Network',
+  password: 'a long passphrase of mine, for the browser test',
+};
+const second = {
+  id: `ui-e2e-${run}`,
+  title: `Data stewardship guidance (UI test ${run})`,
+  markdown: [
+    '# Purpose {#purpose}',
+    '',
+    'This guidance explains how partners steward citizen data responsibly.',
+    '',
+    '## Consent and control {#consent}',
+    '',
+    'People who contribute data keep control over how it is used.',
+    'Consent is asked for in plain language and can be withdrawn.',
+    '',
+    '## Review {#review}',
+    '',
+    'The guidance is reviewed every two years with the community.',
+    '',
+  ].join('\n'),
+};
+
+// ---- the harness -------------------------------------------------------------
+
+const results = [];
+const pageErrors = [];
+let browser;
+let stopped = false;
+
+const watchdog = setTimeout(async () => {
+  stopped = true;
+  console.log(`not ok - the whole run finished within ${TOTAL_TIMEOUT / 1000} s: it did not`);
+  report(1);
+}, TOTAL_TIMEOUT);
+
+function report(extraFailures = 0) {
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed + extraFailures;
+  console.log(`${passed} passed, ${failed} failed`);
+  clearTimeout(watchdog);
+  const done = () => process.exit(failed === 0 ? 0 : 1);
+  setTimeout(done, 5000).unref();
+  if (browser) browser.close().then(done, done);
+  else done();
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function step(name, body) {
+  if (stopped) return;
+  if (results.some((r) => !r.ok)) {
+    results.push({ ok: false });
+    console.log(`not ok - ${name}: skipped, an earlier step failed`);
+    return;
+  }
+  try {
+    await body();
+    results.push({ ok: true });
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    results.push({ ok: false });
+    console.log(`not ok - ${name}: ${String(error && error.message ? error.message : error).split('\n')[0]}`);
+  }
+  if (screenshots) {
+    for (const [who, page] of [['secretariat', sec], ['member', mem]]) {
+      if (page) {
+        await page.screenshot({ path: join(screenshots, `${String(results.length).padStart(2, '0')}-${who}.png`), fullPage: true }).catch(() => {});
+      }
+    }
+  }
+}
+
+const sel = (testid) => `[data-testid="${testid}"]`;
+
+async function visible(page, selector, timeout = STEP_TIMEOUT) {
+  return page.waitForSelector(selector, { visible: true, timeout });
+}
+
+async function click(page, selector) {
+  const el = await visible(page, selector);
+  await el.click();
+  return el;
+}
+
+async function type(page, selector, text) {
+  const el = await visible(page, selector);
+  await el.click({ clickCount: 3 });
+  await page.keyboard.press('Backspace');
+  await el.type(text);
+  return el;
+}
+
+async function textOf(page, selector) {
+  const el = await visible(page, selector);
+  return el.evaluate((node) => node.textContent.trim());
+}
+
+/** Waits until `selector` shows text containing `text`. */
+async function waitText(page, selector, text, timeout = STEP_TIMEOUT) {
+  try {
+    await page.waitForFunction((s, t) => [...document.querySelectorAll(s)].some((el) => el.textContent.includes(t)),
+      { timeout }, selector, text);
+  } catch {
+    const seen = await page.$$eval(selector, (els) => els.map((el) => el.textContent.trim().slice(0, 160)));
+    throw new Error(`no ${selector} shows "${text}"; seen: ${JSON.stringify(seen).slice(0, 400)}`);
+  }
+}
+
+/** Navigates within the app (hash routes) and waits for the view. */
+async function go(page, hash) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.waitForFunction(() => !document.querySelector('main .loading'), { timeout: STEP_TIMEOUT });
+}
+
+async function openApp(page, hash = '#/') {
+  await page.goto(`${base}/${hash}`, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: STEP_TIMEOUT });
+}
+
+async function bellCount(page) {
+  return page.$eval(sel('bell-count'), (el) => (el.hidden ? 0 : Number(el.textContent)));
+}
+
+/** The unread count the server has for the page's signed-in member. */
+async function serverUnread(page) {
+  return page.evaluate(async () => {
+    const token = localStorage.getItem('cdc.token');
+    const who = await (await fetch('/v1/members:authenticate', { headers: { authorization: `Bearer ${token}` } })).json();
+    const r = await fetch(`/v1/${who.member}/notifications:unreadCount`, { headers: { authorization: `Bearer ${token}` } });
+    return Number((await r.json()).unreadCount || 0);
+  });
+}
+
+/** Selects `phrase` in the section text with the mouse, as a person does. */
+async function dragSelect(page, phrase) {
+  const box = await page.evaluate((p) => {
+    const root = document.querySelector('[data-testid="section-text"]');
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const i = n.data.indexOf(p);
+      if (i < 0) continue;
+      const rectOf = (a, b) => {
+        const r = document.createRange();
+        r.setStart(n, a);
+        r.setEnd(n, b);
+        return r.getBoundingClientRect();
+      };
+      n.parentElement.scrollIntoView({ block: 'center' });
+      const first = rectOf(i, i + 1);
+      const last = rectOf(i + p.length - 1, i + p.length);
+      return {
+        x1: first.left + 1, y1: first.top + first.height / 2,
+        x2: last.right - 1, y2: last.top + last.height / 2,
+      };
+    }
+    return null;
+  }, phrase);
+  check(box, `the section text lacks "${phrase}"`);
+  await page.mouse.move(box.x1, box.y1);
+  await page.mouse.down();
+  await page.mouse.move((box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2, { steps: 5 });
+  await page.mouse.move(box.x2, box.y2, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Form controls on the page that have no label (none should). */
+async function checkLabelled(page, where) {
+  const bare = await page.$$eval('main input:not([type="hidden"]), main select, main textarea, dialog input, dialog textarea',
+    (els) => els.filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') &&
+      !el.getAttribute('aria-labelledby')).map((el) => el.outerHTML.slice(0, 100)));
+  check(bare.length === 0, `${where}: controls without a label: ${bare.join(' ')}`);
+}
+
+/** Confirms the open <dialog> (typing `text` into it first, if given). */
+async function confirmDialog(page, testid, text) {
+  await visible(page, `dialog${sel(testid)}`);
+  if (text !== undefined) await type(page, sel(`${testid}-input`), text);
+  await click(page, sel(`${testid}-confirm`));
+  await page.waitForSelector(`dialog${sel(testid)}`, { hidden: true, timeout: STEP_TIMEOUT });
+}
+
+// ---- the scenario ----------------------------------------------------------------
+
+const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+try {
+  browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    args: [...(asRoot ? ['--no-sandbox'] : []), '--disable-dev-shm-usage', '--disable-gpu', '--window-size=1366,900'],
+    defaultViewport: { width: 1366, height: 900 },
+  });
+} catch (error) {
+  console.log(`not ok - Chromium (${chromium}) starts: ${String(error.message).split('\n')[0]}`);
+  report(1);
+  await new Promise(() => {}); // report() exits
+}
+const downloads = mkdtempSync(join(tmpdir(), 'cdc-ui-e2e-downloads-'));
+const secContext = await browser.createBrowserContext();
+const memContext = await browser.createBrowserContext();
+const sec = await secContext.newPage();
+const mem = await memContext.newPage();
+const unversioned = new Set();
+for (const [who, page] of [['secretariat', sec], ['member', mem]]) {
+  page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if ((url.pathname.startsWith('/js/') || url.pathname.endsWith('.css')) && !url.searchParams.get('v')) unversioned.add(url.pathname);
+  });
+  if (process.env.UI_E2E_CONSOLE) page.on('console', (m) => console.log(`  [${who} console.${m.type()}] ${m.text()}`));
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  // No smooth scrolling: a click lands where the element is.
+  await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
+}
+let downloadsChecked = false;
+try {
+  const cdp = await sec.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', {
+    behavior: 'allow', downloadPath: downloads, browserContextId: secContext.id, eventsEnabled: true,
+  });
+  downloadsChecked = true;
+} catch {
+  // Without it the download is not checked on disk (the page's status is).
+}
+
+let demoCommentName = '';
+const demoPhrase = 'connectivity and cost should be identified early';
+const demoBody = `Accessibility audits should be part of the design stage (${run}).`;
+
+await step('the web UI loads from the gateway, with its modules and styles', async () => {
+  await openApp(sec);
+  const title = await textOf(sec, 'main h1');
+  check(/citizen data/i.test(title), `start page heading: ${title}`);
+  const css = await sec.evaluate(() => getComputedStyle(document.body).fontFamily);
+  check(css && !/^"?Times/.test(css), 'styles.css is not applied');
+  // Modules and styles are cached for an hour: index.html (revalidated on
+  // every load) asks for them with its version, through its import map.
+  check(unversioned.size === 0, `loaded without ?v=: ${[...unversioned].join(', ')}`);
+});
+
+await step('the secretariat signs in with its token', async () => {
+  await go(sec, '#/sign-in');
+  await click(sec, `${sel('token-sign-in')} summary`);
+  await type(sec, sel('sign-in-token'), secretariatToken);
+  await click(sec, sel('sign-in-token-submit'));
+  await visible(sec, sel('nav-admin-members'));
+  await visible(sec, sel('consultation-list'));
+});
+
+await step('an application with a short password is refused, naming the problem', async () => {
+  await openApp(mem, '#/apply');
+  await type(mem, sel('apply-email'), member.email);
+  await type(mem, sel('profile-display-name'), member.name);
+  await type(mem, sel('profile-organisation'), member.organisation);
+  await mem.select(sel('profile-organisation-type'), 'ORGANISATION_TYPE_CIVIL_SOCIETY');
+  await mem.select(sel('profile-country'), 'KEN');
+  await type(mem, sel('profile-languages'), 'en, sw');
+  await type(mem, sel('apply-password'), 'too short');
+  await type(mem, sel('apply-password-confirm'), 'too short');
+  await checkLabelled(mem, 'the application form');
+  await click(mem, sel('apply-submit'));
+  await waitText(mem, sel('form-error'), 'password');
+  const invalid = await mem.$eval(sel('apply-password'), (el) => el.getAttribute('aria-invalid'));
+  check(invalid === 'true', 'the password field is not marked invalid');
+});
+
+await step('a new member applies through the UI', async () => {
+  await type(mem, sel('apply-password'), member.password);
+  await type(mem, sel('apply-password-confirm'), member.password);
+  await click(mem, sel('apply-submit'));
+  await waitText(mem, sel('apply-done'), 'waiting for the secretariat');
+});
+
+await step('before approval, signing in says the application is waiting', async () => {
+  await go(mem, '#/sign-in');
+  await type(mem, sel('sign-in-email'), member.email);
+  await type(mem, sel('sign-in-password'), member.password);
+  await click(mem, sel('sign-in-submit'));
+  await waitText(mem, sel('form-error'), 'approval');
+});
+
+await step('the secretariat approves the application in the UI', async () => {
+  await go(sec, '#/admin/members');
+  const card = `${sel('member-card')}[data-email="${member.email}"]`;
+  await visible(sec, card);
+  await sec.select(`${card} ${sel('approve-role')}`, 'ROLE_MEMBER');
+  await click(sec, `${card} ${sel('approve')}`);
+  await sec.waitForSelector(card, { hidden: true });
+});
+
+await step('the member signs in and sees the consultations, with a live countdown', async () => {
+  await type(mem, sel('sign-in-password'), member.password);
+  await click(mem, sel('sign-in-submit'));
+  await visible(mem, sel('bell'));
+  const card = `${sel('consultation-card')}[data-id="copenhagen-framework"]`;
+  await visible(mem, card);
+  const first = await textOf(mem, `${card} ${sel('countdown')}`);
+  check(/^Closes in \d+ days? \d+ h \d+ min \d+ s$/.test(first), `countdown: ${first}`);
+  await mem.waitForFunction((s, t) => document.querySelector(s).textContent.trim() !== t,
+    { timeout: 3000 }, `${card} ${sel('countdown')}`, first);
+});
+
+await step('the member opens the demo draft: contents with comment counts, section text', async () => {
+  await click(mem, `${sel('consultation-card')}[data-id="copenhagen-framework"] ${sel('consultation-link')}`);
+  await visible(mem, sel('section-text'));
+  const links = await mem.$$(sel('toc-link'));
+  check(links.length >= 20, `contents: ${links.length} sections`);
+  const counts = await mem.$$(sel('toc-count'));
+  check(counts.length === links.length, 'a section lacks its comment count');
+  await click(mem, `${sel('toc-link')}[data-key="inclusion"]`);
+  await waitText(mem, sel('section-title'), 'Inclusion');
+  await waitText(mem, sel('section-changes'), 'First version');
+});
+
+await step('the member selects a passage and posts a comment anchored to it', async () => {
+  await mem.waitForSelector(`${sel('section')}[data-key="inclusion"]`);
+  const tocCount = `${sel('toc-link')}[data-key="inclusion"] ${sel('toc-count')} [aria-hidden]`;
+  const before = Number(await textOf(mem, tocCount));
+  await dragSelect(mem, demoPhrase);
+  await click(mem, sel('quote-selection'));
+  const quote = await textOf(mem, sel('composer-quote'));
+  check(quote === demoPhrase, `quoted "${quote}", selected "${demoPhrase}"`);
+  await mem.select(sel('comment-type'), 'TECHNICAL');
+  await type(mem, sel('comment-body'), demoBody);
+  await type(mem, sel('comment-proposed-change'), 'identified during design, with accessibility audits, and removed');
+  await click(mem, sel('comment-submit'));
+  await waitText(mem, sel('comment'), demoBody);
+  demoCommentName = await mem.$eval(`${sel('comment')}.own`, (el) => el.dataset.name);
+  const marks = await mem.$$eval(`${sel('section-text')} mark${sel('anchor-mark')}`, (els) => els.map((el) => el.textContent));
+  check(marks.includes(demoPhrase), `highlighted: ${JSON.stringify(marks)}`);
+  const quoted = await textOf(mem, `${sel('comment')}.own ${sel('comment-quote')}`);
+  check(quoted.includes(demoPhrase), `the comment quotes "${quoted}"`);
+  await mem.waitForFunction((s, n) => Number(document.querySelector(s).textContent) === n, {}, tocCount, before + 1);
+  await checkLabelled(mem, 'the reader');
+});
+
+await step('the member follows the section', async () => {
+  await click(mem, sel('follow-section'));
+  await mem.waitForFunction((s) => document.querySelector(s).getAttribute('aria-pressed') === 'true', {}, sel('follow-section'));
+});
+
+await step('the secretariat sees the comment beside the section, its passage highlighted', async () => {
+  await go(sec, '#/c/copenhagen-framework/s/inclusion');
+  const card = `${sel('comment')}[data-name="${demoCommentName}"]`;
+  await waitText(sec, card, demoBody);
+  await waitText(sec, `${sel('section-text')} mark${sel('anchor-mark')}`, demoPhrase);
+});
+
+await step("the member's bell rises live when the secretariat replies", async () => {
+  await mem.waitForFunction(() => document.body.dataset.live === 'open', { timeout: STEP_TIMEOUT });
+  const unread = await serverUnread(mem);
+  await mem.waitForFunction((n) => {
+    const el = document.querySelector('[data-testid="bell-count"]');
+    return el && (el.hidden ? 0 : Number(el.textContent)) === n;
+  }, { timeout: STEP_TIMEOUT }, unread);
+  const card = `${sel('comment')}[data-name="${demoCommentName}"]`;
+  await click(sec, `${card} ${sel('reply-button')}`);
+  await type(sec, `${card} ${sel('reply-body')}`, 'Thank you: the secretariat will consider audits in the next draft.');
+  await click(sec, `${card} ${sel('reply-submit')}`);
+  await visible(sec, `${sel('reply')}`);
+  // No reload: the count comes over the server-sent event stream.
+  await mem.waitForFunction((n) => {
+    const el = document.querySelector('[data-testid="bell-count"]');
+    return el && !el.hidden && Number(el.textContent) > n;
+  }, { timeout: STEP_TIMEOUT }, unread);
+  await waitText(mem, sel('toast-info'), 'New notification');
+  await visible(mem, sel('show-activity'));
+});
+
+await step('the member edits their profile', async () => {
+  await click(mem, sel('nav-profile'));
+  await type(mem, sel('profile-biography'), 'Works on inclusive household surveys.');
+  await checkLabelled(mem, 'the profile');
+  await click(mem, sel('profile-save'));
+  await waitText(mem, sel('toast-success'), 'profile is saved');
+});
+
+await step('the member reads the inbox and marks everything read', async () => {
+  await click(mem, sel('bell'));
+  await waitText(mem, sel('notification'), 'repl');
+  await click(mem, sel('mark-all-read'));
+  await mem.waitForFunction(() => document.querySelector('[data-testid="bell-count"]').hidden, { timeout: STEP_TIMEOUT });
+  const unread = await mem.$$(`${sel('notification')}[data-unread="true"]`);
+  check(unread.length === 0, `${unread.length} notifications still unread`);
+});
+
+await step('the secretariat creates a second consultation through the UI', async () => {
+  await go(sec, '#/admin/consultations');
+  await click(sec, sel('new-consultation'));
+  await type(sec, sel('consultation-title-input'), second.title);
+  await type(sec, sel('consultation-id'), second.id);
+  await type(sec, sel('consultation-description'), 'A short consultation made by the browser test.');
+  await click(sec, sel('consultation-create'));
+  await waitText(sec, sel('manage-title'), second.title);
+  await waitText(sec, sel('state-badge'), 'Draft');
+});
+
+await step('imports a 3-section Markdown draft after a preview', async () => {
+  await sec.$eval(sel('import-markdown'), (el, text) => {
+    el.value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, second.markdown);
+  const disabled = await sec.$eval(sel('import-submit'), (el) => el.disabled);
+  check(disabled, 'import is possible before a preview');
+  await click(sec, sel('import-preview-button'));
+  await waitText(sec, sel('preview-summary'), '3 sections');
+  const previewed = await sec.$$(`${sel('preview-sections')} li`);
+  check(previewed.length === 3, `preview lists ${previewed.length} sections`);
+  await sec.waitForFunction((s) => !document.querySelector(s).disabled, {}, sel('import-submit'));
+  await click(sec, sel('import-submit'));
+  await visible(sec, sel('open-form'));
+  await checkLabelled(sec, 'the manage page');
+});
+
+await step('opens the round', async () => {
+  await click(sec, sel('open-submit'));
+  await waitText(sec, sel('state-badge'), 'Open');
+  await visible(sec, sel('close-round'));
+});
+
+await step('the member comments on the new consultation', async () => {
+  await go(mem, `#/c/${second.id}/s/consent`);
+  await waitText(mem, sel('section-title'), 'Consent and control');
+  await dragSelect(mem, 'can be withdrawn');
+  await click(mem, sel('quote-selection'));
+  await type(mem, sel('comment-body'), 'Say how a withdrawal of consent reaches data already shared.');
+  await click(mem, sel('comment-submit'));
+  await waitText(mem, sel('comment'), 'withdrawal of consent');
+});
+
+await step('the secretariat closes the round', async () => {
+  await sec.reload({ waitUntil: 'domcontentloaded' });
+  await sec.waitForFunction(() => document.body.dataset.ready === 'true');
+  await click(sec, sel('close-round'));
+  await confirmDialog(sec, 'close-dialog');
+  await waitText(sec, sel('state-badge'), 'Closed');
+});
+
+await step('the secretariat answers the comment in the disposition workflow', async () => {
+  await click(sec, sel('go-dispositions'));
+  await waitText(sec, sel('disposition-section-title'), 'Consent and control');
+  await waitText(sec, sel('progress-section'), '0 of 1');
+  await click(sec, sel('outcome-partly_accepted'));
+  await type(sec, sel('disposition-response'), 'Partly accepted: the next draft explains withdrawal for new uses.');
+  await click(sec, sel('disposition-save'));
+  await waitText(sec, sel('progress-section'), '1 of 1 answered');
+  await waitText(sec, sel('progress-overall'), '1 of 1');
+});
+
+await step('the statistics show the comment by section, type, organisation type and country', async () => {
+  await go(sec, `#/admin/c/${second.id}/statistics`);
+  await waitText(sec, sel('stat-total'), '1');
+  await waitText(sec, sel('chart-countries'), 'Kenya');
+  await waitText(sec, sel('chart-organisation-types'), 'Civil society');
+  await waitText(sec, sel('chart-sections'), 'Consent and control');
+});
+
+await step('the secretariat publishes the record and exports it as CSV', async () => {
+  await go(sec, `#/admin/c/${second.id}`);
+  await click(sec, sel('publish'));
+  await confirmDialog(sec, 'publish-dialog');
+  await waitText(sec, sel('state-badge'), 'Record published');
+  await click(sec, sel('export-csv'));
+  await waitText(sec, sel('export-status'), 'Downloaded 1 row');
+  // The file itself, as the browser saved it.
+  if (!downloadsChecked) return;
+  let files = [];
+  for (let i = 0; i < 50 && !files.length; i += 1) {
+    files = readdirSync(downloads).filter((f) => f.endsWith('.csv'));
+    if (!files.length) await new Promise((r) => setTimeout(r, 100));
+  }
+  check(files.length === 1, `downloaded files: ${JSON.stringify(readdirSync(downloads))}`);
+  const csv = readFileSync(join(downloads, files[0]), 'utf8');
+  const lines = csv.trim().split(/\r\n/);
+  check(lines[0].includes('section_key') && lines.length === 2, `CSV: ${csv.slice(0, 200)}`);
+  check(csv.includes('Partly accepted') && csv.includes('consent'), `CSV row: ${lines[1]}`);
+});
+
+await step('the member sees the published disposition beside the comment', async () => {
+  await mem.reload({ waitUntil: 'domcontentloaded' });
+  await mem.waitForFunction(() => document.body.dataset.ready === 'true');
+  await waitText(mem, sel('disposition-outcome'), 'Partly accepted');
+  await waitText(mem, sel('disposition'), 'explains withdrawal');
+  await visible(mem, sel('cannot-comment'));
+});
+
+await step('the demo round is still open', async () => {
+  await go(mem, '#/consultations');
+  await waitText(mem, `${sel('consultation-card')}[data-id="copenhagen-framework"] ${sel('state-badge')}`, 'Open');
+});
+
+await step('the member signs out', async () => {
+  await click(mem, sel('sign-out'));
+  await visible(mem, sel('sign-in-form'));
+  const token = await mem.evaluate(() => localStorage.getItem('cdc.token'));
+  check(!token, 'the token is still stored');
+});
+
+await step('no script error happened in either page', async () => {
+  check(pageErrors.length === 0, pageErrors.join(' | '));
+});
+
+rmSync(downloads, { recursive: true, force: true });
+if (!stopped) report();
