@@ -21,6 +21,7 @@
 #include "services/common/crypto.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
+#include "services/common/status_macros.h"
 #include "services/gateway/route_table.h"
 #include "services/gateway/transcoder.h"
 
@@ -509,26 +510,30 @@ void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
       std::move(extra));
 }
 
-void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
-                    RouteMatch match, std::function<void(HttpResponse)> respond,
-                    Headers extra) {
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> query =
-      ParseQuery(request.query);
-  if (!query.ok()) return respond(ErrorResponse(query.status(), extra));
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message =
-      BuildRequest(match, request.body, *query);
-  if (!message.ok()) return respond(ErrorResponse(message.status(), extra));
-
+absl::StatusOr<Gateway::Prepared> Gateway::Prepare(
+    const HttpRequest& request, const RouteMatch& match) const {
+  CDC_ASSIGN_OR_RETURN(auto query, ParseQuery(request.query));
+  Prepared prepared;
+  CDC_ASSIGN_OR_RETURN(prepared.request,
+                       BuildRequest(match, request.body, query));
+  CDC_ASSIGN_OR_RETURN(prepared.response, NewResponse(*match.route));
   const auto [service, method] = GrpcMethod(match.route->method);
   auto backend = options_.backends.find(service);
   if (backend == options_.backends.end()) {
-    return respond(ErrorResponse(
-        absl::UnimplementedError(absl::StrCat(service, " is not served here")),
-        extra));
+    return absl::UnimplementedError(
+        absl::StrCat(service, " is not served here"));
   }
-  const google::protobuf::MethodDescriptor* descriptor =
-      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-          std::string(match.route->method));
+  prepared.method = method;
+  prepared.channel = backend->second;
+  return prepared;
+}
+
+void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
+                    RouteMatch match, std::function<void(HttpResponse)> respond,
+                    Headers extra) {
+  absl::StatusOr<Prepared> prepared = Prepare(request, match);
+  if (!prepared.ok()) return respond(ErrorResponse(prepared.status(), extra));
+  auto call = std::make_shared<Call>();
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
@@ -536,10 +541,6 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
           absl::UnavailableError("gateway shutting down"), extra));
     }
     ++in_flight_;
-  }
-  auto call = std::make_shared<Call>();
-  {
-    absl::MutexLock lock(&mu_);
     calls_.insert(call.get());
   }
   call->context.set_deadline(
@@ -549,21 +550,20 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
     call->context.AddMetadata("authorization", authorization);
   }
   call->context.AddMetadata("x-request-id", request_id);
-  call->request = ToByteBuffer((*message)->SerializeAsString());
-  grpc::GenericStub stub(backend->second);
+  call->request = ToByteBuffer(prepared->request->SerializeAsString());
+  grpc::GenericStub stub(prepared->channel);
   stub.UnaryCall(
-      &call->context, method, grpc::StubOptions(), &call->request,
+      &call->context, prepared->method, grpc::StubOptions(), &call->request,
       &call->response,
-      [this, call, descriptor, request_id, respond = std::move(respond),
+      [this, call,
+       out = std::shared_ptr<google::protobuf::Message>(
+           std::move(prepared->response)),
+       request_id, respond = std::move(respond),
        extra = std::move(extra)](grpc::Status status) {
         HttpResponse response;
         if (!status.ok()) {
           response = ErrorResponse(ForClient(status, request_id), extra);
         } else {
-          std::unique_ptr<google::protobuf::Message> out(
-              google::protobuf::MessageFactory::generated_factory()
-                  ->GetPrototype(descriptor->output_type())
-                  ->New());
           absl::StatusOr<std::string> json =
               out->ParseFromString(FromByteBuffer(call->response))
                   ? ResponseToJson(*out)
@@ -581,23 +581,9 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
 void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
                      RouteMatch match, std::shared_ptr<Exchange> exchange,
                      std::function<void(HttpResponse)> respond, Headers extra) {
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> query =
-      ParseQuery(request.query);
-  if (!query.ok()) return respond(ErrorResponse(query.status(), extra));
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message =
-      BuildRequest(match, request.body, *query);
-  if (!message.ok()) return respond(ErrorResponse(message.status(), extra));
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> item =
-      NewResponse(*match.route);
-  if (!item.ok()) return respond(ErrorResponse(item.status(), extra));
-
-  const auto [service, method] = GrpcMethod(match.route->method);
-  auto backend = options_.backends.find(service);
-  if (backend == options_.backends.end()) {
-    return respond(ErrorResponse(
-        absl::UnimplementedError(absl::StrCat(service, " is not served here")),
-        extra));
-  }
+  absl::StatusOr<Prepared> prepared = Prepare(request, match);
+  if (!prepared.ok()) return respond(ErrorResponse(prepared.status(), extra));
+  std::unique_ptr<google::protobuf::Message>& message = prepared->request;
   const bool events =
       match.route->method ==
       absl::StrCat(v1::NotificationsService::service_full_name(), ".Subscribe");
@@ -607,16 +593,16 @@ void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
     const std::string& last = request.Header("last-event-id");
     if (!last.empty()) {
       const auto* field =
-          (*message)->GetDescriptor()->FindFieldByName("last_seen");
-      (*message)->GetReflection()->SetString(message->get(), field, last);
+          message->GetDescriptor()->FindFieldByName("last_seen");
+      message->GetReflection()->SetString(message.get(), field, last);
     }
   }
   auto stream =
       std::make_shared<Streamed>(this, exchange,
                                  events ? Streamed::Format::kServerSentEvents
                                         : Streamed::Format::kJsonLines,
-                                 *std::move(item), extra, respond, request_id,
-                                 std::string(match.route->pattern));
+                                 std::move(prepared->response), extra, respond,
+                                 request_id, std::string(match.route->pattern));
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
@@ -630,7 +616,8 @@ void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
     stream->context.AddMetadata("authorization", authorization);
   }
   stream->context.AddMetadata("x-request-id", request_id);
-  stream->Start(backend->second, method, (*message)->SerializeAsString());
+  stream->Start(prepared->channel, prepared->method,
+                message->SerializeAsString());
 }
 
 HttpResponse Gateway::Static(const HttpRequest& request) const {

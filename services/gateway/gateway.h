@@ -4,6 +4,7 @@
 // service behind it, with the caller's own bearer token.
 #pragma once
 
+#include <google/protobuf/message.h>
 #include <grpcpp/channel.h>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/gateway/http_server.h"
@@ -48,6 +50,16 @@ class Gateway {
  private:
   class Call;
   class Streamed;
+  // What a call needs: the request built from the HTTP request, an empty
+  // response to parse answers into, the gRPC method and its backend.
+  struct Prepared {
+    std::unique_ptr<google::protobuf::Message> request;
+    std::unique_ptr<google::protobuf::Message> response;
+    std::string method;  // "/cdc.v1.MembersService/GetMember"
+    std::shared_ptr<grpc::Channel> channel;
+  };
+  absl::StatusOr<Prepared> Prepare(const HttpRequest& request,
+                                   const RouteMatch& match) const;
   void Unary(const HttpRequest& request, const std::string& request_id,
              RouteMatch match, std::function<void(HttpResponse)> respond,
              std::vector<std::pair<std::string, std::string>> extra);
