@@ -82,6 +82,17 @@ absl::Status ForClient(const grpc::Status& status,
                       absl::StrCat(plain, " (request ", request_id, ")"));
 }
 
+// Who a stream is counted for: the token's hash, or the client's address
+// for calls without one.
+std::string CallerKey(const HttpRequest& request) {
+  const std::string& authorization = request.Header("authorization");
+  if (!authorization.empty()) {
+    return absl::StrCat("t:", HexEncode(Sha256(authorization)).substr(0, 32));
+  }
+  return absl::StrCat("a:", request.remote_address.substr(
+                                0, request.remote_address.rfind(':')));
+}
+
 HttpResponse JsonResponse(int status, std::string body, const Headers& extra) {
   HttpResponse response;
   response.status = status;
@@ -165,8 +176,9 @@ class Gateway::Streamed final
   Streamed(Gateway* gateway, std::shared_ptr<Exchange> exchange, Format format,
            std::unique_ptr<google::protobuf::Message> item, Headers extra,
            std::function<void(HttpResponse)> respond, std::string request_id,
-           std::string route)
-      : request_id_(std::move(request_id)),
+           std::string route, std::string caller)
+      : caller_(std::move(caller)),
+        request_id_(std::move(request_id)),
         route_(std::move(route)),
         gateway_(gateway),
         exchange_(std::move(exchange)),
@@ -240,6 +252,10 @@ class Gateway::Streamed final
     }
     std::shared_ptr<Streamed> keep;  // released last: this may go with it
     absl::MutexLock lock(&gateway_->mu_);
+    auto open = gateway_->open_by_caller_.find(caller_);
+    if (open != gateway_->open_by_caller_.end() && --open->second <= 0) {
+      gateway_->open_by_caller_.erase(open);
+    }
     auto& streams = gateway_->streams_;
     for (auto it = streams.begin(); it != streams.end(); ++it) {
       if (it->get() == this) {
@@ -251,6 +267,7 @@ class Gateway::Streamed final
   }
 
   grpc::ClientContext context;
+  const std::string& caller() const { return caller_; }
 
  private:
   std::shared_ptr<Streamed> Self() {
@@ -288,6 +305,7 @@ class Gateway::Streamed final
     return absl::StrCat("event: heartbeat\ndata: ", *json, "\n\n");
   }
 
+  const std::string caller_;  // what streams are counted under
   const std::string request_id_;
   const std::string route_;
   const absl::Time start_ = absl::Now();
@@ -597,18 +615,30 @@ void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
       message->GetReflection()->SetString(message.get(), field, last);
     }
   }
-  auto stream =
-      std::make_shared<Streamed>(this, exchange,
-                                 events ? Streamed::Format::kServerSentEvents
-                                        : Streamed::Format::kJsonLines,
-                                 std::move(prepared->response), extra, respond,
-                                 request_id, std::string(match.route->pattern));
+  auto stream = std::make_shared<Streamed>(
+      this, exchange,
+      events ? Streamed::Format::kServerSentEvents
+             : Streamed::Format::kJsonLines,
+      std::move(prepared->response), extra, respond, request_id,
+      std::string(match.route->pattern), CallerKey(request));
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
       return respond(ErrorResponse(
           absl::UnavailableError("gateway shutting down"), extra));
     }
+    // Open streams per caller are capped: each holds a connection and a
+    // backend call for as long as it lasts.
+    int& open = open_by_caller_[stream->caller()];
+    if (open >= options_.max_streams_per_caller) {
+      if (open == 0) open_by_caller_.erase(stream->caller());
+      return respond(
+          ErrorResponse(absl::ResourceExhaustedError(absl::StrCat(
+                            "at most ", options_.max_streams_per_caller,
+                            " open streams per caller; close one first")),
+                        extra));
+    }
+    ++open;
     streams_.push_back(stream);
   }
   const std::string& authorization = request.Header("authorization");

@@ -35,6 +35,7 @@ class Gateway {
     std::vector<std::string> cors_origins;  // allowed Origin values
     absl::Duration deadline = absl::Seconds(30);  // per unary call
     absl::Duration readiness_interval = absl::Seconds(1);
+    int max_streams_per_caller = 10;  // open streams per token (or address)
   };
 
   // `limiter` may be null (no rate limits).
@@ -79,6 +80,7 @@ class Gateway {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::set<Call*> calls_ ABSL_GUARDED_BY(mu_);  // unary calls in flight
+  std::map<std::string, int> open_by_caller_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Streamed>> streams_ ABSL_GUARDED_BY(mu_);
   std::thread readiness_;
 };

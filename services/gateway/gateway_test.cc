@@ -88,6 +88,7 @@ class GatewayTest : public notifications::testing::NotificationsServerTest {
     options.web_root = web_root_.string();
     options.cors_origins = {"https://consult.example.org"};
     options.readiness_interval = absl::Milliseconds(50);
+    options.max_streams_per_caller = 2;
     gateway_ = std::make_unique<Gateway>(options, limiter_.get(), &metrics_);
     HttpServer::Options http_options;
     http_options.body_limit = 64 * 1024;
@@ -548,6 +549,31 @@ TEST_F(GatewayTest, StreamsOutliveTheIdleTimeout) {
     buffer.consume(end);
   }
   EXPECT_GE(heartbeats, 5);
+}
+
+TEST_F(GatewayTest, OpenStreamsPerCallerAreCapped) {
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> open;
+  auto start = [&](const std::string& token) {
+    auto socket = std::make_unique<asio::ip::tcp::socket>(io);
+    socket->connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                            http_->port()));
+    asio::write(*socket, asio::buffer(absl::StrCat(
+                             "GET /v1/notifications:stream HTTP/1.1\r\nHost: "
+                             "x\r\nAuthorization: Bearer ",
+                             token, "\r\n\r\n")));
+    std::string status(12, '\0');
+    asio::read(*socket, asio::buffer(status));
+    open.push_back(std::move(socket));
+    return status;
+  };
+  EXPECT_EQ(start(member_), "HTTP/1.1 200");
+  EXPECT_EQ(start(member_), "HTTP/1.1 200");
+  EXPECT_EQ(start(member_), "HTTP/1.1 429");  // the cap is 2 here
+  EXPECT_EQ(start(bo_), "HTTP/1.1 200");      // another caller's own
+  open[0]->close();                           // one closes: room for another
+  ASSERT_TRUE(WaitFor([&] { return metrics_.open_streams() <= 2; }));
+  EXPECT_EQ(start(member_), "HTTP/1.1 200");
 }
 
 TEST_F(GatewayTest, MetricsCountRequestsByRouteAndStatus) {

@@ -53,6 +53,9 @@ ABSL_FLAG(int64_t, rate_per_address, 1200,
 ABSL_FLAG(absl::Duration, request_deadline, absl::Seconds(30),
           "deadline of each API call to a service");
 ABSL_FLAG(int, http_threads, 2, "threads serving HTTP connections");
+ABSL_FLAG(int, max_streams_per_caller, 10,
+          "open HTTP streams (server-sent events, JSON lines) per token, or "
+          "per address without one");
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain; with --tls_key_file, HTTPS and gRPC over "
           "TLS on both ports");
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
   options.web_root = absl::GetFlag(FLAGS_web_root);
   options.cors_origins = absl::GetFlag(FLAGS_cors_origins);
   options.deadline = absl::GetFlag(FLAGS_request_deadline);
+  options.max_streams_per_caller = absl::GetFlag(FLAGS_max_streams_per_caller);
   auto gateway =
       std::make_unique<cdc::gateway::Gateway>(options, &limiter, &metrics);
 
