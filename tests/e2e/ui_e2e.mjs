@@ -1,5 +1,5 @@
 // End to end through the web UI, in a real browser (Chromium, headless,
-// driven by puppeteer-core; no mocks): the pages served by cdc-gateway from
+// driven by playwright-core; no mocks): the pages served by cdc-gateway from
 // gateway/web/, talking to the real services behind it.
 //
 // Two people, each in a browser context of their own (separate storage):
@@ -9,25 +9,27 @@
 // counts, live countdown) -> a comment anchored to a passage selected with
 // the mouse -> follow -> the secretariat sees it and replies -> the
 // member's bell rises live (the server-sent event stream, no reload) ->
-// profile -> inbox; then a second consultation made through the UI: import
-// with a preview, open, a comment, close, disposition, statistics,
-// publish, CSV export, and the member sees the disposition. The demo round
-// stays open. Along the way: no form control without a label, no module
-// loaded without its version, no script error.
+// profile -> inbox -> the member endorses the reply and flags it -> the
+// secretariat dismisses the flag from the moderation queue; then a second
+// consultation made through the UI: import with a preview, open, a
+// comment, close, disposition, statistics, publish, CSV export, and the
+// member sees the disposition. The demo round stays open. Then the
+// language switcher (French and back) and the main pages laid out right to
+// left (dir="rtl": no horizontal overflow). Along the way: no form control
+// without a label, no module loaded without its version, no script error.
 //
 // Run:  node ui_e2e.mjs <gateway URL> <secretariat token>
 //   (or CDC_GATEWAY / CDC_TOKEN). CHROMIUM overrides /usr/bin/chromium;
-//   UI_E2E_SCREENSHOTS=<dir> saves a screenshot after each step;
+//   UI_E2E_SCREENSHOTS=<dir> saves screenshots of the main pages there;
 //   UI_E2E_CONSOLE=1 prints the pages' console.
 // Prints "ok - <step>" or "not ok - <step>: <why>" per step, then
 // "N passed, M failed"; the exit code is 0 only if every step passed. A
 // step after a failed one is reported as failed without running (they
 // build on each other). The whole run is bounded to 85 s.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { chromium as playwrightChromium, selectors } from 'playwright-core';
 
 const base = (process.argv[2] || process.env.CDC_GATEWAY || '').replace(/\/$/, '');
 const secretariatToken = process.argv[3] || process.env.CDC_TOKEN || '';
@@ -110,19 +112,28 @@ async function step(name, body) {
     results.push({ ok: false });
     console.log(`not ok - ${name}: ${String(error && error.message ? error.message : error).split('\n')[0]}`);
   }
-  if (screenshots) {
-    for (const [who, page] of [['secretariat', sec], ['member', mem]]) {
-      if (page) {
-        await page.screenshot({ path: join(screenshots, `${String(results.length).padStart(2, '0')}-${who}.png`), fullPage: true }).catch(() => {});
-      }
-    }
-  }
+}
+
+/** Saves a screenshot of the viewport as <UI_E2E_SCREENSHOTS>/<name>.png. */
+async function shot(page, name) {
+  if (!screenshots) return;
+  mkdirSync(screenshots, { recursive: true });
+  await page.mouse.move(0, 0);
+  // Without the toasts of earlier steps, from the top of the page.
+  await page.evaluate(() => {
+    for (const toast of document.querySelectorAll('#toasts > *')) toast.remove();
+    window.scrollTo({ top: 0 });
+  });
+  await page.screenshot({ path: join(screenshots, `${name}.png`) });
 }
 
 const sel = (testid) => `[data-testid="${testid}"]`;
 
+/** The first element matching a CSS selector (or a locator), once visible. */
 async function visible(page, selector, timeout = STEP_TIMEOUT) {
-  return page.waitForSelector(selector, { visible: true, timeout });
+  const el = (typeof selector === 'string' ? page.locator(selector) : selector).first();
+  await el.waitFor({ state: 'visible', timeout });
+  return el;
 }
 
 async function click(page, selector) {
@@ -133,22 +144,21 @@ async function click(page, selector) {
 
 async function type(page, selector, text) {
   const el = await visible(page, selector);
-  await el.click({ clickCount: 3 });
-  await page.keyboard.press('Backspace');
-  await el.type(text);
+  await el.fill('');
+  await el.pressSequentially(text);
   return el;
 }
 
 async function textOf(page, selector) {
   const el = await visible(page, selector);
-  return el.evaluate((node) => node.textContent.trim());
+  return (await el.textContent()).trim();
 }
 
 /** Waits until `selector` shows text containing `text`. */
 async function waitText(page, selector, text, timeout = STEP_TIMEOUT) {
   try {
-    await page.waitForFunction((s, t) => [...document.querySelectorAll(s)].some((el) => el.textContent.includes(t)),
-      { timeout }, selector, text);
+    await page.waitForFunction(([s, t]) => [...document.querySelectorAll(s)].some((el) => el.textContent.includes(t)),
+      [selector, text], { timeout });
   } catch {
     const seen = await page.$$eval(selector, (els) => els.map((el) => el.textContent.trim().slice(0, 160)));
     throw new Error(`no ${selector} shows "${text}"; seen: ${JSON.stringify(seen).slice(0, 400)}`);
@@ -158,12 +168,12 @@ async function waitText(page, selector, text, timeout = STEP_TIMEOUT) {
 /** Navigates within the app (hash routes) and waits for the view. */
 async function go(page, hash) {
   await page.evaluate((h) => { location.hash = h; }, hash);
-  await page.waitForFunction(() => !document.querySelector('main .loading'), { timeout: STEP_TIMEOUT });
+  await page.waitForFunction(() => !document.querySelector('main .loading'), null, { timeout: STEP_TIMEOUT });
 }
 
 async function openApp(page, hash = '#/') {
   await page.goto(`${base}/${hash}`, { waitUntil: 'domcontentloaded' });
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: STEP_TIMEOUT });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: STEP_TIMEOUT });
 }
 
 async function bellCount(page) {
@@ -225,27 +235,27 @@ async function confirmDialog(page, testid, text) {
   await visible(page, `dialog${sel(testid)}`);
   if (text !== undefined) await type(page, sel(`${testid}-input`), text);
   await click(page, sel(`${testid}-confirm`));
-  await page.waitForSelector(`dialog${sel(testid)}`, { hidden: true, timeout: STEP_TIMEOUT });
+  await page.locator(`dialog${sel(testid)}`).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
 }
 
 // ---- the scenario ----------------------------------------------------------------
 
-const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 try {
-  browser = await puppeteer.launch({
+  selectors.setTestIdAttribute('data-testid');
+  browser = await playwrightChromium.launch({
     executablePath: chromium,
     headless: true,
-    args: [...(asRoot ? ['--no-sandbox'] : []), '--disable-dev-shm-usage', '--disable-gpu', '--window-size=1366,900'],
-    defaultViewport: { width: 1366, height: 900 },
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
   });
 } catch (error) {
   console.log(`not ok - Chromium (${chromium}) starts: ${String(error.message).split('\n')[0]}`);
   report(1);
   await new Promise(() => {}); // report() exits
 }
-const downloads = mkdtempSync(join(tmpdir(), 'cdc-ui-e2e-downloads-'));
-const secContext = await browser.createBrowserContext();
-const memContext = await browser.createBrowserContext();
+// No smooth scrolling (a click lands where the element is); downloads kept.
+const contextOptions = { viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', acceptDownloads: true };
+const secContext = await browser.newContext(contextOptions);
+const memContext = await browser.newContext(contextOptions);
 const sec = await secContext.newPage();
 const mem = await memContext.newPage();
 const unversioned = new Set();
@@ -257,18 +267,6 @@ for (const [who, page] of [['secretariat', sec], ['member', mem]]) {
   });
   if (process.env.UI_E2E_CONSOLE) page.on('console', (m) => console.log(`  [${who} console.${m.type()}] ${m.text()}`));
   page.setDefaultTimeout(STEP_TIMEOUT);
-  // No smooth scrolling: a click lands where the element is.
-  await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
-}
-let downloadsChecked = false;
-try {
-  const cdp = await sec.createCDPSession();
-  await cdp.send('Browser.setDownloadBehavior', {
-    behavior: 'allow', downloadPath: downloads, browserContextId: secContext.id, eventsEnabled: true,
-  });
-  downloadsChecked = true;
-} catch {
-  // Without it the download is not checked on disk (the page's status is).
 }
 
 let demoCommentName = '';
@@ -300,8 +298,8 @@ await step('an application with a short password is refused, naming the problem'
   await type(mem, sel('apply-email'), member.email);
   await type(mem, sel('profile-display-name'), member.name);
   await type(mem, sel('profile-organisation'), member.organisation);
-  await mem.select(sel('profile-organisation-type'), 'ORGANISATION_TYPE_CIVIL_SOCIETY');
-  await mem.select(sel('profile-country'), 'KEN');
+  await mem.getByTestId('profile-organisation-type').selectOption('ORGANISATION_TYPE_CIVIL_SOCIETY');
+  await mem.getByTestId('profile-country').selectOption('KEN');
   await type(mem, sel('profile-languages'), 'en, sw');
   await type(mem, sel('apply-password'), 'too short');
   await type(mem, sel('apply-password-confirm'), 'too short');
@@ -331,9 +329,9 @@ await step('the secretariat approves the application in the UI', async () => {
   await go(sec, '#/admin/members');
   const card = `${sel('member-card')}[data-email="${member.email}"]`;
   await visible(sec, card);
-  await sec.select(`${card} ${sel('approve-role')}`, 'ROLE_MEMBER');
+  await sec.locator(`${card} ${sel('approve-role')}`).selectOption('ROLE_MEMBER');
   await click(sec, `${card} ${sel('approve')}`);
-  await sec.waitForSelector(card, { hidden: true });
+  await sec.locator(card).waitFor({ state: 'hidden' });
 });
 
 await step('the member signs in and sees the consultations, with a live countdown', async () => {
@@ -344,8 +342,9 @@ await step('the member signs in and sees the consultations, with a live countdow
   await visible(mem, card);
   const first = await textOf(mem, `${card} ${sel('countdown')}`);
   check(/^Closes in \d+ days? \d+ h \d+ min \d+ s$/.test(first), `countdown: ${first}`);
-  await mem.waitForFunction((s, t) => document.querySelector(s).textContent.trim() !== t,
-    { timeout: 3000 }, `${card} ${sel('countdown')}`, first);
+  await mem.waitForFunction(([s, t]) => document.querySelector(s).textContent.trim() !== t,
+    [`${card} ${sel('countdown')}`, first], { timeout: 3000 });
+  await shot(mem, 'consultations');
 });
 
 await step('the member opens the demo draft: contents with comment counts, section text', async () => {
@@ -368,7 +367,7 @@ await step('the member selects a passage and posts a comment anchored to it', as
   await click(mem, sel('quote-selection'));
   const quote = await textOf(mem, sel('composer-quote'));
   check(quote === demoPhrase, `quoted "${quote}", selected "${demoPhrase}"`);
-  await mem.select(sel('comment-type'), 'TECHNICAL');
+  await mem.getByTestId('comment-type').selectOption('TECHNICAL');
   await type(mem, sel('comment-body'), demoBody);
   await type(mem, sel('comment-proposed-change'), 'identified during design, with accessibility audits, and removed');
   await click(mem, sel('comment-submit'));
@@ -378,13 +377,13 @@ await step('the member selects a passage and posts a comment anchored to it', as
   check(marks.includes(demoPhrase), `highlighted: ${JSON.stringify(marks)}`);
   const quoted = await textOf(mem, `${sel('comment')}.own ${sel('comment-quote')}`);
   check(quoted.includes(demoPhrase), `the comment quotes "${quoted}"`);
-  await mem.waitForFunction((s, n) => Number(document.querySelector(s).textContent) === n, {}, tocCount, before + 1);
+  await mem.waitForFunction(([s, n]) => Number(document.querySelector(s).textContent) === n, [tocCount, before + 1]);
   await checkLabelled(mem, 'the reader');
 });
 
 await step('the member follows the section', async () => {
   await click(mem, sel('follow-section'));
-  await mem.waitForFunction((s) => document.querySelector(s).getAttribute('aria-pressed') === 'true', {}, sel('follow-section'));
+  await mem.waitForFunction((s) => document.querySelector(s).getAttribute('aria-pressed') === 'true', sel('follow-section'));
 });
 
 await step('the secretariat sees the comment beside the section, its passage highlighted', async () => {
@@ -395,12 +394,12 @@ await step('the secretariat sees the comment beside the section, its passage hig
 });
 
 await step("the member's bell rises live when the secretariat replies", async () => {
-  await mem.waitForFunction(() => document.body.dataset.live === 'open', { timeout: STEP_TIMEOUT });
+  await mem.waitForFunction(() => document.body.dataset.live === 'open', null, { timeout: STEP_TIMEOUT });
   const unread = await serverUnread(mem);
   await mem.waitForFunction((n) => {
     const el = document.querySelector('[data-testid="bell-count"]');
     return el && (el.hidden ? 0 : Number(el.textContent)) === n;
-  }, { timeout: STEP_TIMEOUT }, unread);
+  }, unread, { timeout: STEP_TIMEOUT });
   const card = `${sel('comment')}[data-name="${demoCommentName}"]`;
   await click(sec, `${card} ${sel('reply-button')}`);
   await type(sec, `${card} ${sel('reply-body')}`, 'Thank you: the secretariat will consider audits in the next draft.');
@@ -410,7 +409,7 @@ await step("the member's bell rises live when the secretariat replies", async ()
   await mem.waitForFunction((n) => {
     const el = document.querySelector('[data-testid="bell-count"]');
     return el && !el.hidden && Number(el.textContent) > n;
-  }, { timeout: STEP_TIMEOUT }, unread);
+  }, unread, { timeout: STEP_TIMEOUT });
   await waitText(mem, sel('toast-info'), 'New notification');
   await visible(mem, sel('show-activity'));
 });
@@ -427,9 +426,44 @@ await step('the member reads the inbox and marks everything read', async () => {
   await click(mem, sel('bell'));
   await waitText(mem, sel('notification'), 'repl');
   await click(mem, sel('mark-all-read'));
-  await mem.waitForFunction(() => document.querySelector('[data-testid="bell-count"]').hidden, { timeout: STEP_TIMEOUT });
+  await mem.waitForFunction(() => document.querySelector('[data-testid="bell-count"]').hidden, null, { timeout: STEP_TIMEOUT });
   const unread = await mem.$$(`${sel('notification')}[data-unread="true"]`);
   check(unread.length === 0, `${unread.length} notifications still unread`);
+  await shot(mem, 'notifications');
+});
+
+let replyName = '';
+await step("the member endorses the secretariat's reply", async () => {
+  await go(mem, '#/c/copenhagen-framework/s/inclusion');
+  const thread = mem.locator('li.thread').filter({ has: mem.locator(`${sel('comment')}[data-name="${demoCommentName}"]`) });
+  const reply = thread.getByTestId('reply').first();
+  replyName = await (await visible(mem, reply)).getAttribute('data-name');
+  const endorse = `${sel('reply')}[data-name="${replyName}"] ${sel('endorse')}`;
+  check((await textOf(mem, `${endorse} ${sel('endorsement-count')}`)).endsWith('0'), 'the reply already has an endorsement');
+  await click(mem, endorse);
+  await mem.waitForFunction((s) => document.querySelector(s)?.getAttribute('aria-pressed') === 'true', endorse);
+  await waitText(mem, `${endorse} ${sel('endorsement-count')}`, '1');
+  await shot(mem, 'reader');
+});
+
+await step('the member flags the reply for the moderators', async () => {
+  const reply = `${sel('reply')}[data-name="${replyName}"]`;
+  await click(mem, `${reply} ${sel('flag')}`);
+  await mem.locator(`${reply} ${sel('flag-reason')}`).selectOption('OFF_TOPIC');
+  await type(mem, `${reply} ${sel('flag-text')}`, 'A test flag from the browser test.');
+  await checkLabelled(mem, 'the flag form');
+  await click(mem, `${reply} ${sel('flag-submit')}`);
+  await waitText(mem, sel('toast-success'), 'moderators');
+});
+
+await step('the secretariat dismisses the flag from the moderation queue', async () => {
+  await go(sec, '#/admin/moderation');
+  const card = `${sel('moderation-queue')} [data-name="${replyName}"]`;
+  await waitText(sec, card, 'open flag');
+  await click(sec, `${card} ${sel('restore')}`);
+  await confirmDialog(sec, 'restore-dialog', 'The reply is on topic: it answers the comment.');
+  await sec.locator(card).waitFor({ state: 'hidden' });
+  await waitText(sec, sel('moderation-actions'), 'Restored');
 });
 
 await step('the secretariat creates a second consultation through the UI', async () => {
@@ -454,7 +488,7 @@ await step('imports a 3-section Markdown draft after a preview', async () => {
   await waitText(sec, sel('preview-summary'), '3 sections');
   const previewed = await sec.$$(`${sel('preview-sections')} li`);
   check(previewed.length === 3, `preview lists ${previewed.length} sections`);
-  await sec.waitForFunction((s) => !document.querySelector(s).disabled, {}, sel('import-submit'));
+  await sec.waitForFunction((s) => !document.querySelector(s).disabled, sel('import-submit'));
   await click(sec, sel('import-submit'));
   await visible(sec, sel('open-form'));
   await checkLabelled(sec, 'the manage page');
@@ -493,6 +527,7 @@ await step('the secretariat answers the comment in the disposition workflow', as
   await click(sec, sel('disposition-save'));
   await waitText(sec, sel('progress-section'), '1 of 1 answered');
   await waitText(sec, sel('progress-overall'), '1 of 1');
+  await shot(sec, 'dispositions');
 });
 
 await step('the statistics show the comment by section, type, organisation type and country', async () => {
@@ -501,6 +536,7 @@ await step('the statistics show the comment by section, type, organisation type 
   await waitText(sec, sel('chart-countries'), 'Kenya');
   await waitText(sec, sel('chart-organisation-types'), 'Civil society');
   await waitText(sec, sel('chart-sections'), 'Consent and control');
+  await shot(sec, 'statistics');
 });
 
 await step('the secretariat publishes the record and exports it as CSV', async () => {
@@ -508,17 +544,11 @@ await step('the secretariat publishes the record and exports it as CSV', async (
   await click(sec, sel('publish'));
   await confirmDialog(sec, 'publish-dialog');
   await waitText(sec, sel('state-badge'), 'Record published');
-  await click(sec, sel('export-csv'));
+  const [download] = await Promise.all([sec.waitForEvent('download'), click(sec, sel('export-csv'))]);
   await waitText(sec, sel('export-status'), 'Downloaded 1 row');
   // The file itself, as the browser saved it.
-  if (!downloadsChecked) return;
-  let files = [];
-  for (let i = 0; i < 50 && !files.length; i += 1) {
-    files = readdirSync(downloads).filter((f) => f.endsWith('.csv'));
-    if (!files.length) await new Promise((r) => setTimeout(r, 100));
-  }
-  check(files.length === 1, `downloaded files: ${JSON.stringify(readdirSync(downloads))}`);
-  const csv = readFileSync(join(downloads, files[0]), 'utf8');
+  check(download.suggestedFilename().endsWith('.csv'), `downloaded ${download.suggestedFilename()}`);
+  const csv = readFileSync(await download.path(), 'utf8');
   const lines = csv.trim().split(/\r\n/);
   check(lines[0].includes('section_key') && lines.length === 2, `CSV: ${csv.slice(0, 200)}`);
   check(csv.includes('Partly accepted') && csv.includes('consent'), `CSV row: ${lines[1]}`);
@@ -537,6 +567,54 @@ await step('the demo round is still open', async () => {
   await waitText(mem, `${sel('consultation-card')}[data-id="copenhagen-framework"] ${sel('state-badge')}`, 'Open');
 });
 
+/** Chooses a language in the footer's switcher (the page reloads in it). */
+async function chooseLanguage(page, code) {
+  await Promise.all([page.waitForEvent('load'), page.getByTestId('language-select').selectOption(code)]);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+}
+
+await step('the language switcher shows the UI in French, kept across reloads, and back', async () => {
+  await go(mem, '#/consultations');
+  await chooseLanguage(mem, 'fr');
+  const html = await mem.evaluate(() => [document.documentElement.lang, document.documentElement.dir]);
+  check(html.join() === 'fr,ltr', `<html lang dir>: ${html}`);
+  await waitText(mem, sel('sign-out'), 'Se déconnecter');
+  await waitText(mem, `${sel('consultation-card')}[data-id="copenhagen-framework"]`, 'Lire et commenter');
+  await waitText(mem, `${sel('consultation-card')}[data-id="copenhagen-framework"] ${sel('countdown')}`, 'Clôture dans');
+  await mem.reload({ waitUntil: 'domcontentloaded' });
+  await mem.waitForFunction(() => document.body.dataset.ready === 'true');
+  await waitText(mem, sel('sign-out'), 'Se déconnecter');
+  await chooseLanguage(mem, 'en');
+  await waitText(mem, sel('sign-out'), 'Sign out');
+  check(await mem.evaluate(() => document.documentElement.lang) === 'en', 'the page is not back in English');
+});
+
+await step('right to left: the pages keep their navigation and content, without horizontal overflow', async () => {
+  for (const hash of ['#/consultations', '#/c/copenhagen-framework/s/inclusion']) {
+    await go(mem, hash);
+    await mem.evaluate(() => { document.documentElement.dir = 'rtl'; });
+    await visible(mem, sel('nav-consultations'));
+    await visible(mem, 'main h1');
+    const layout = await mem.evaluate(() => {
+      const brand = document.querySelector('.brand').getBoundingClientRect();
+      const signOut = document.querySelector('[data-testid="sign-out"]').getBoundingClientRect();
+      return {
+        direction: getComputedStyle(document.querySelector('main')).direction,
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        mirrored: brand.left > signOut.left,
+      };
+    });
+    check(layout.direction === 'rtl', `${hash}: direction ${layout.direction}`);
+    check(layout.overflow <= 0, `${hash}: ${layout.overflow} px of horizontal overflow`);
+    check(layout.mirrored, `${hash}: the header is not mirrored`);
+    if (hash.includes('/s/')) {
+      await visible(mem, sel('section-text'));
+      await shot(mem, 'reader-rtl');
+    }
+    await mem.evaluate(() => { document.documentElement.dir = 'ltr'; });
+  }
+});
+
 await step('the member signs out', async () => {
   await click(mem, sel('sign-out'));
   await visible(mem, sel('sign-in-form'));
@@ -548,5 +626,4 @@ await step('no script error happened in either page', async () => {
   check(pageErrors.length === 0, pageErrors.join(' | '));
 });
 
-rmSync(downloads, { recursive: true, force: true });
 if (!stopped) report();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The web UI in a real browser: deploy/local/run brings cdc up (without
 # installing or building: tests/run did that), ui_e2e.mjs drives the pages
-# the gateway serves with headless Chromium (puppeteer-core), and Ctrl-C
+# the gateway serves with headless Chromium (playwright-core), saving
+# screenshots of the main pages to $UI_E2E_SCREENSHOTS (by default
+# tests/e2e/screenshots under the current directory: the build tree under ctest), and Ctrl-C
 # (SIGINT to the script, as a terminal sends it) stops everything cleanly.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,8 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ ! -d "$here/node_modules/puppeteer-core" ]]; then
-  echo "tests/e2e/node_modules lacks puppeteer-core: run tests/run (it runs npm ci)" >&2
+if [[ ! -d "$here/node_modules/playwright-core" ]]; then
+  echo "tests/e2e/node_modules lacks playwright-core: run tests/run (it runs npm ci)" >&2
   exit 1
 fi
 chromium=${CHROMIUM:-/usr/bin/chromium}
@@ -45,7 +47,9 @@ done
 token=$(grep -A1 '^Secretariat token' "$work/deploy.out" | tail -1 | tr -d ' ')
 gateway="http://127.0.0.1:$((base_port + 80))"
 status=0
-CHROMIUM="$chromium" node "$here/ui_e2e.mjs" "$gateway" "$token" || status=$?
+shots=${UI_E2E_SCREENSHOTS:-$PWD/tests/e2e/screenshots}
+mkdir -p "$shots"
+UI_E2E_SCREENSHOTS="$shots" CHROMIUM="$chromium" node "$here/ui_e2e.mjs" "$gateway" "$token" || status=$?
 if ((status)); then
   echo "--- gateway log (last 40 lines) ---"
   tail -n 40 "$work/var/log/gateway.log" || true

@@ -5,6 +5,7 @@
 // into ctx.render(...) and may register cleanups with ctx.onCleanup; its
 // ctx.signal is aborted when the person navigates away.
 
+import { t, lang, LANGUAGES, setLanguage, applyDocument } from './i18n.js';
 import { session, restoreSession, onSessionChange, signOut } from './session.js';
 import { listAll } from './api.js';
 import { h, replace, errorBox, loading, pageTitle, notice, toast, roleLabel } from './ui.js';
@@ -20,7 +21,7 @@ import * as moderation from './moderation.js';
 import * as dispositions from './dispositions.js';
 import * as statistics from './statistics.js';
 
-const SITE = 'CDC consultations';
+const SITE = t('shell.site');
 
 // auth: 'guest' (signed-out pages), 'any' (no sign-in needed), 'member'
 // (signed in), 'inbox' (signed in with an inbox), 'secretariat'.
@@ -101,23 +102,23 @@ function navLink(href, text, key, extra = {}) {
 function renderHeader() {
   if (!session.signedIn) {
     replace(navList,
-      navLink('#/sign-in', 'Sign in', 'sign-in', { 'data-testid': 'nav-sign-in' }),
-      navLink('#/apply', 'Apply to join', 'apply', { 'data-testid': 'nav-apply' }));
+      navLink('#/sign-in', t('nav.signIn'), 'sign-in', { 'data-testid': 'nav-sign-in' }),
+      navLink('#/apply', t('nav.apply'), 'apply', { 'data-testid': 'nav-apply' }));
     replace(tools);
     return;
   }
-  const items = [navLink('#/consultations', 'Consultations', 'consultations', { 'data-testid': 'nav-consultations' })];
+  const items = [navLink('#/consultations', t('nav.consultations'), 'consultations', { 'data-testid': 'nav-consultations' })];
   if (session.isSecretariat) {
     items.push(
-      navLink('#/admin/members', ['Members', pendingBadge()], 'admin-members', { 'data-testid': 'nav-admin-members' }),
-      navLink('#/admin/consultations', 'Manage consultations', 'admin-consultations', { 'data-testid': 'nav-admin-consultations' }),
-      navLink('#/admin/moderation', 'Moderation', 'admin-moderation', { 'data-testid': 'nav-admin-moderation' }),
-      navLink('#/admin/tokens', 'API tokens', 'admin-tokens', { 'data-testid': 'nav-admin-tokens' }));
+      navLink('#/admin/members', [t('nav.members'), pendingBadge()], 'admin-members', { 'data-testid': 'nav-admin-members' }),
+      navLink('#/admin/consultations', t('nav.manageConsultations'), 'admin-consultations', { 'data-testid': 'nav-admin-consultations' }),
+      navLink('#/admin/moderation', t('nav.moderation'), 'admin-moderation', { 'data-testid': 'nav-admin-moderation' }),
+      navLink('#/admin/tokens', t('nav.tokens'), 'admin-tokens', { 'data-testid': 'nav-admin-tokens' }));
   }
   // On narrow screens the profile and sign-out live in the menu.
   items.push(
-    h('li', { class: 'mobile-only' }, h('a', { href: '#/profile', 'aria-current': currentNav === 'profile' ? 'page' : null, text: `My profile (${session.principal.displayName || 'me'})` })),
-    h('li', { class: 'mobile-only' }, h('button', { type: 'button', class: 'nav-button', text: 'Sign out', onclick: doSignOut })));
+    h('li', { class: 'mobile-only' }, h('a', { href: '#/profile', 'aria-current': currentNav === 'profile' ? 'page' : null, text: t('nav.myProfileNamed', { name: session.principal.displayName || t('nav.me') }) })),
+    h('li', { class: 'mobile-only' }, h('button', { type: 'button', class: 'nav-button', text: t('nav.signOut'), onclick: doSignOut })));
   replace(navList, items);
   const p = session.principal;
   replace(tools,
@@ -126,9 +127,9 @@ function renderHeader() {
       href: '#/profile', class: 'user-link desktop-only', 'data-testid': 'nav-profile',
       'aria-current': currentNav === 'profile' ? 'page' : null,
       title: `${roleLabel(p.role)} · ${p.organisation || ''}`,
-    }, h('span', { class: 'user-name', text: p.displayName || 'My profile' }), h('span', { class: 'user-role', text: roleLabel(p.role) })),
+    }, h('span', { class: 'user-name', text: p.displayName || t('nav.myProfile') }), h('span', { class: 'user-role', text: roleLabel(p.role) })),
     h('button', {
-      type: 'button', class: 'button small secondary desktop-only', text: 'Sign out', 'data-testid': 'sign-out',
+      type: 'button', class: 'button small secondary desktop-only', text: t('nav.signOut'), 'data-testid': 'sign-out',
       onclick: doSignOut,
     }));
 }
@@ -139,7 +140,7 @@ function pendingBadge() {
   return h('span', {
     class: 'nav-count', hidden: !pendingCount, 'data-testid': 'pending-count',
   }, h('span', { 'aria-hidden': 'true', text: String(pendingCount) }),
-  h('span', { class: 'visually-hidden', text: ` (${pendingCount} ${pendingCount === 1 ? 'application waits' : 'applications wait'})` }));
+  h('span', { class: 'visually-hidden', text: ` (${t('nav.pending', { n: pendingCount })})` }));
 }
 async function refreshPending() {
   if (!session.isSecretariat) return;
@@ -160,7 +161,7 @@ window.addEventListener('cdc:members-changed', refreshPending);
 
 async function doSignOut() {
   await signOut();
-  toast('You are signed out.', 'info');
+  toast(t('nav.signedOut'), 'info');
   navigate('#/sign-in');
 }
 
@@ -229,9 +230,9 @@ async function run() {
   };
 
   if (!found) {
-    ctx.title('Page not found');
-    ctx.render(pageTitle('Page not found'),
-      h('p', {}, 'There is no page at this address. ', h('a', { href: '#/', text: 'Go to the start page' }), '.'));
+    ctx.title(t('app.notFound'));
+    ctx.render(pageTitle(t('app.notFound')),
+      h('p', {}, t('app.noPageHere'), ' ', h('a', { href: '#/', text: t('app.goStart') }), '.'));
   } else if (!allowed(found.route, path, query, ctx)) {
     return;
   } else {
@@ -239,10 +240,10 @@ async function run() {
       await found.route.view(ctx);
     } catch (error) {
       if (controller.signal.aborted || (error && error.name === 'AbortError')) return;
-      const heading = error && error.code === 5 ? 'Not found' : error && error.code === 7 ? 'Not allowed' : 'Something went wrong';
+      const heading = error && error.code === 5 ? t('app.notFoundShort') : error && error.code === 7 ? t('app.notAllowed') : t('common.somethingWrong');
       ctx.title(heading);
       ctx.render(pageTitle(heading), errorBox(error, { retry: error && (error.code === 5 || error.code === 7) ? null : () => run() }),
-        h('p', {}, h('a', { href: '#/', text: 'Go to the start page' })));
+        h('p', {}, h('a', { href: '#/', text: t('app.goStart') })));
     }
   }
   if (controller.signal.aborted) return;
@@ -265,9 +266,9 @@ function allowed(route, path, query, ctx) {
     return false;
   }
   if ((auth === 'secretariat' && !session.isSecretariat) || (auth === 'inbox' && !session.hasInbox)) {
-    ctx.title('Not allowed');
-    ctx.render(pageTitle('Not allowed'),
-      notice('This page is for the secretariat of the Collaborative. If you think you should see it, ask the secretariat to check your role.', 'warning'));
+    ctx.title(t('app.notAllowed'));
+    ctx.render(pageTitle(t('app.notAllowed')),
+      notice(t('app.secretariatOnly'), 'warning'));
     return false;
   }
   return true;
@@ -292,11 +293,20 @@ onSessionChange(() => {
   }
 });
 
+// The language: <html lang dir>, the static shell's strings, the switcher.
+applyDocument();
+const languageSelect = document.getElementById('language-select');
+if (languageSelect) {
+  languageSelect.replaceChildren(...Object.entries(LANGUAGES).map(([code, l]) =>
+    h('option', { value: code, lang: code, selected: code === lang, text: l.name })));
+  languageSelect.addEventListener('change', () => setLanguage(languageSelect.value));
+}
+
 async function boot() {
   try {
     await restoreSession();
   } catch (error) {
-    main.replaceChildren(h('div', { class: 'view' }, pageTitle('The service is unavailable'), errorBox(error, { retry: () => location.reload() })));
+    main.replaceChildren(h('div', { class: 'view' }, pageTitle(t('app.unavailable')), errorBox(error, { retry: () => location.reload() })));
     return;
   }
   if (session.signedIn && session.hasInbox) startLive();

@@ -2,6 +2,7 @@
 // countdown to the deadline while a round is open.
 
 import { listAll } from './api.js';
+import { t } from './i18n.js';
 import { session } from './session.js';
 import { markdownBlock } from './markdown.js';
 import { h, idOf, pageTitle, stateBadge, countdown, timeEl, notice } from './ui.js';
@@ -31,31 +32,31 @@ export function roundStatus(c, { onExpire } = {}) {
     const opens = Date.parse(c.opensAt || '');
     if (opens > now) {
       return h('p', { class: 'round-status' },
-        `Round ${n} opens on `, timeEl(c.opensAt), '. ',
-        countdown(c.opensAt, { prefix: 'Opens in', expired: 'Opening now', onExpire }));
+        t('round.opensOn', { n }), ' ', timeEl(c.opensAt), t('common.sentenceEnd'), ' ',
+        countdown(c.opensAt, { prefix: t('countdown.opensIn'), expired: t('countdown.openingNow'), onExpire }));
     }
     return h('p', { class: 'round-status' },
-      `Round ${n} is open for comments until `, timeEl(c.closesAt), '. ',
-      countdown(c.closesAt, { prefix: 'Closes in', expired: 'The round has closed', onExpire }));
+      t('round.openUntil', { n }), ' ', timeEl(c.closesAt), t('common.sentenceEnd'), ' ',
+      countdown(c.closesAt, { prefix: t('countdown.closesIn'), expired: t('countdown.roundClosed'), onExpire }));
   }
   if (c.state === 'CLOSED') {
     return h('p', { class: 'round-status' },
-      `Round ${n} closed on `, timeEl(c.closesAt),
-      '. The secretariat is answering the comments; the comment–response record is published afterwards.');
+      t('round.closedOn', { n }), ' ', timeEl(c.closesAt),
+      t('common.sentenceEnd'), ' ', t('round.answering'));
   }
   if (c.state === 'PUBLISHED') {
     return h('p', { class: 'round-status' },
-      `The comment–response record of round ${n} was published on `,
-      timeEl(round && round.publishTime), '.');
+      t('round.publishedOn', { n }), ' ',
+      timeEl(round && round.publishTime), t('common.sentenceEnd'));
   }
   if (c.state === 'DRAFT') {
-    return h('p', { class: 'round-status', text: 'In preparation: only the secretariat sees it.' });
+    return h('p', { class: 'round-status', text: t('round.inPreparation') });
   }
   return null;
 }
 
 export async function listView(ctx) {
-  ctx.title('Consultations');
+  ctx.title(t('consultations.title'));
   const consultations = await listAll('consultations', {}, 'consultations', { signal: ctx.signal, max: 1000 });
   const cards = consultations.map((c) => {
     const id = idOf(c.name);
@@ -66,16 +67,16 @@ export async function listView(ctx) {
       roundStatus(c, { onExpire: () => ctx.refresh() }),
       c.description ? markdownBlock(c.description, 'prose description') : null,
       h('div', { class: 'actions' },
-        h('a', { class: 'button primary', href: `#/c/${id}`, text: c.state === 'OPEN' && c.acceptingComments ? 'Read and comment' : 'Read the draft' }),
-        session.isSecretariat ? h('a', { class: 'button secondary', href: `#/admin/c/${id}`, text: 'Manage' }) : null));
+        h('a', { class: 'button primary', href: `#/c/${id}`, text: c.state === 'OPEN' && c.acceptingComments ? t('consultations.readAndComment') : t('consultations.readDraft') }),
+        session.isSecretariat ? h('a', { class: 'button secondary', href: `#/admin/c/${id}`, text: t('consultations.manage') }) : null));
   });
   ctx.render(
     h('div', { class: 'page-head' },
-      pageTitle('Consultations'),
+      pageTitle(t('consultations.title')),
       session.isSecretariat
-        ? h('a', { class: 'button secondary', href: '#/admin/consultations/new', text: 'New consultation' })
+        ? h('a', { class: 'button secondary', href: '#/admin/consultations/new', text: t('consultations.new') })
         : null),
     cards.length
       ? h('ul', { class: 'card-list', 'data-testid': 'consultation-list' }, cards)
-      : notice('There is no consultation you can see yet. You will be notified when a round opens.', 'info'));
+      : notice(t('consultations.none'), 'info'));
 }

@@ -3,16 +3,18 @@
 
 import { get, listAll } from './api.js';
 import { session } from './session.js';
+import { t } from './i18n.js';
 import { commentCard } from './comments.js';
 import { h, replace, idOf, pageTitle, timeEl, withButton } from './ui.js';
 
-const KINDS = { FLAG: 'Flagged', HIDE: 'Hidden', RESTORE: 'Restored / flags dismissed' };
+const KINDS = { FLAG: t('moderation.kind.flag'), HIDE: t('moderation.kind.hide'), RESTORE: t('moderation.kind.restore') };
 const FLAG_REASONS = {
-  SPAM: 'spam', ABUSIVE: 'abusive', OFF_TOPIC: 'off topic', PERSONAL_DATA: 'personal data', OTHER: 'other',
+  SPAM: t('moderation.reason.spam'), ABUSIVE: t('moderation.reason.abusive'), OFF_TOPIC: t('moderation.reason.offTopic'),
+  PERSONAL_DATA: t('moderation.reason.personalData'), OTHER: t('moderation.reason.other'),
 };
 
 export async function moderationView(ctx) {
-  ctx.title('Moderation');
+  ctx.title(t('moderation.title'));
   let flagged = await listAll('comments', { flagged_only: true }, 'comments', { signal: ctx.signal, max: 1000 });
   const queue = h('ol', { class: 'card-list', 'data-testid': 'moderation-queue' });
   const renderQueue = () => {
@@ -20,7 +22,7 @@ export async function moderationView(ctx) {
       let where = '';
       if (c.target && c.target.startsWith('consultations/')) {
         const [, cid, , key] = c.target.split('/');
-        where = h('a', { href: `#/c/${cid}/s/${key}?comment=${idOf(c.name)}`, text: `In ${cid} › ${key}` });
+        where = h('a', { href: `#/c/${cid}/s/${key}?comment=${idOf(c.name)}`, text: t('moderation.where', { consultation: cid, section: key }) });
       }
       return h('li', { class: 'card' },
         h('p', { class: 'muted small' }, where),
@@ -37,13 +39,13 @@ export async function moderationView(ctx) {
             loadActions();
           },
         }));
-    }) : h('li', { class: 'muted', text: 'No flagged comment is waiting.' }));
+    }) : h('li', { class: 'muted', text: t('moderation.emptyQueue') }));
   };
   renderQueue();
 
   const actions = h('ol', { class: 'plain-list audit', 'data-testid': 'moderation-actions' });
   let actionsToken = '';
-  const more = h('button', { type: 'button', class: 'button secondary', text: 'Show older', hidden: true });
+  const more = h('button', { type: 'button', class: 'button secondary', text: t('common.showOlder'), hidden: true });
   const loadActions = async (append = false) => {
     const page = await get('moderationActions', { page_size: 25, page_token: append ? actionsToken : '' });
     actionsToken = page.nextPageToken || '';
@@ -54,15 +56,15 @@ export async function moderationView(ctx) {
       a.reason ? ` · “${a.reason}”` : '',
       ' · ', timeEl(a.createTime)));
     if (append) actions.append(...items);
-    else replace(actions, items.length ? items : h('li', { class: 'muted', text: 'Nothing yet.' }));
+    else replace(actions, items.length ? items : h('li', { class: 'muted', text: t('moderation.noActions') }));
     more.hidden = !actionsToken;
   };
   more.addEventListener('click', () => withButton(more, () => loadActions(true)));
   await loadActions();
 
   ctx.render(
-    pageTitle('Moderation'),
-    h('p', { class: 'hint', text: 'Comments that readers flagged. Hide one that breaks the rules (its author sees your reason), or dismiss the flags to keep it visible. Hidden comments can be restored from the draft.' }),
-    h('section', { 'aria-labelledby': 'queue-h' }, h('h2', { id: 'queue-h', text: 'Flagged comments' }), queue),
-    h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h', text: 'Recent moderation' }), actions, more));
+    pageTitle(t('moderation.title')),
+    h('p', { class: 'hint', text: t('moderation.hint') }),
+    h('section', { 'aria-labelledby': 'queue-h' }, h('h2', { id: 'queue-h', text: t('moderation.queue') }), queue),
+    h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h', text: t('moderation.recent') }), actions, more));
 }

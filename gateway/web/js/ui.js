@@ -3,6 +3,7 @@
 // region, toasts, dialogs and form error display.
 
 import { ApiError } from './api.js';
+import { t, has, lang } from './i18n.js';
 import { COUNTRIES, countryName } from './countries.js';
 
 /**
@@ -59,76 +60,64 @@ export function uid(prefix = 'id') {
 // ---- enum labels ------------------------------------------------------------
 
 export const ORGANISATION_TYPES = [
-  ['ORGANISATION_TYPE_NATIONAL_STATISTICAL_OFFICE', 'National statistical office'],
-  ['ORGANISATION_TYPE_CIVIL_SOCIETY', 'Civil society organisation'],
-  ['ORGANISATION_TYPE_ACADEMIA', 'Academia'],
-  ['ORGANISATION_TYPE_NATIONAL_HUMAN_RIGHTS_INSTITUTION', 'National human rights institution'],
-  ['ORGANISATION_TYPE_REGIONAL_OR_INTERNATIONAL_ORGANISATION', 'Regional or international organisation'],
-  ['ORGANISATION_TYPE_UN_AGENCY', 'UN agency'],
-  ['ORGANISATION_TYPE_PHILANTHROPIC_ORGANISATION', 'Philanthropic organisation'],
-  ['ORGANISATION_TYPE_CITIZEN_SCIENCE_NETWORK', 'Citizen science network'],
-  ['ORGANISATION_TYPE_OTHER', 'Other'],
-];
+  'NATIONAL_STATISTICAL_OFFICE', 'CIVIL_SOCIETY', 'ACADEMIA', 'NATIONAL_HUMAN_RIGHTS_INSTITUTION',
+  'REGIONAL_OR_INTERNATIONAL_ORGANISATION', 'UN_AGENCY', 'PHILANTHROPIC_ORGANISATION',
+  'CITIZEN_SCIENCE_NETWORK', 'OTHER',
+].map((v) => [`ORGANISATION_TYPE_${v}`, t(`orgType.${v}`)]);
 const ORG_LABELS = new Map(ORGANISATION_TYPES);
-export const orgTypeLabel = (v) => ORG_LABELS.get(v) || 'Not stated';
+export const orgTypeLabel = (v) => ORG_LABELS.get(v) || t('orgType.notStated');
 
 export const ROLES = [
-  ['ROLE_MEMBER', 'Member'],
-  ['ROLE_OBSERVER', 'Observer'],
-  ['ROLE_SECRETARIAT', 'Secretariat'],
-  ['ROLE_PARTNER', 'Partner system'],
-];
+  'MEMBER', 'OBSERVER', 'SECRETARIAT', 'PARTNER',
+].map((v) => [`ROLE_${v}`, t(`role.${v}`)]);
 const ROLE_LABELS = new Map(ROLES);
-export const roleLabel = (v) => ROLE_LABELS.get(v) || 'None';
+export const roleLabel = (v) => ROLE_LABELS.get(v) || t('role.none');
 
 export const COMMENT_TYPES = [
-  ['GENERAL', 'General', 'On the substance, in general'],
-  ['TECHNICAL', 'Technical', 'On methods, definitions, data'],
-  ['EDITORIAL', 'Editorial', 'On wording, structure, typos'],
-];
+  'GENERAL', 'TECHNICAL', 'EDITORIAL',
+].map((v) => [v, t(`commentType.${v}`), t(`commentType.${v}.hint`)]);
 const TYPE_LABELS = new Map(COMMENT_TYPES.map(([v, l]) => [v, l]));
-export const commentTypeLabel = (v) => TYPE_LABELS.get(v) || 'General';
+export const commentTypeLabel = (v) => TYPE_LABELS.get(v) || t('commentType.GENERAL');
 
 export const OUTCOMES = [
-  ['ACCEPTED', 'Accepted'],
-  ['PARTLY_ACCEPTED', 'Partly accepted'],
-  ['NOTED', 'Noted'],
-  ['NOT_ACCEPTED', 'Not accepted'],
-];
+  'ACCEPTED', 'PARTLY_ACCEPTED', 'NOTED', 'NOT_ACCEPTED',
+].map((v) => [v, t(`outcome.${v}`)]);
 const OUTCOME_LABELS = new Map(OUTCOMES);
-export const outcomeLabel = (v) => OUTCOME_LABELS.get(v) || 'Awaiting a response';
+export const outcomeLabel = (v) => OUTCOME_LABELS.get(v) || t('outcome.awaiting');
 
 const CONSULTATION_STATES = {
-  DRAFT: 'Draft',
-  OPEN: 'Open',
-  CLOSED: 'Closed',
-  PUBLISHED: 'Record published',
+  DRAFT: t('consultationState.DRAFT'),
+  OPEN: t('consultationState.OPEN'),
+  CLOSED: t('consultationState.CLOSED'),
+  PUBLISHED: t('consultationState.PUBLISHED'),
 };
 export const consultationStateLabel = (c) => {
   if (c.state === 'OPEN' && !c.acceptingComments) {
     const opens = Date.parse(c.opensAt || '');
-    if (opens && opens > Date.now()) return 'Scheduled';
+    if (opens && opens > Date.now()) return t('consultationState.SCHEDULED');
   }
-  return CONSULTATION_STATES[c.state] || 'Unknown';
+  return CONSULTATION_STATES[c.state] || t('common.unknown');
 };
 
 const MEMBER_STATES = {
-  PENDING: 'Pending approval',
-  ACTIVE: 'Active',
-  REJECTED: 'Rejected',
-  SUSPENDED: 'Suspended',
+  PENDING: t('memberState.PENDING'),
+  ACTIVE: t('memberState.ACTIVE'),
+  REJECTED: t('memberState.REJECTED'),
+  SUSPENDED: t('memberState.SUSPENDED'),
 };
-export const memberStateLabel = (v) => MEMBER_STATES[v] || 'Unknown';
+export const memberStateLabel = (v) => MEMBER_STATES[v] || t('common.unknown');
 
-/** "EVENT_TYPE_COMMENT_REPLIED" -> "Comment replied". */
+/** "EVENT_TYPE_COMMENT_REPLIED" -> "Comment replied" (or its translation). */
 export function eventTypeLabel(v) {
+  const key = `eventType.${String(v || '').replace(/^EVENT_TYPE_/, '')}`;
+  if (has(key)) return t(key);
   const text = String(v || '').replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/_/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export { countryName };
 
-export function countryOptions(selected = '', { placeholder = 'Choose a country' } = {}) {
+export function countryOptions(selected = '', { placeholder = t('form.chooseCountry') } = {}) {
   return [
     h('option', { value: '', text: placeholder }),
     ...COUNTRIES.map(([code, name]) =>
@@ -136,7 +125,7 @@ export function countryOptions(selected = '', { placeholder = 'Choose a country'
   ];
 }
 
-export function organisationTypeOptions(selected = '', { placeholder = 'Choose a type' } = {}) {
+export function organisationTypeOptions(selected = '', { placeholder = t('form.chooseType') } = {}) {
   return [
     h('option', { value: '', text: placeholder }),
     ...ORGANISATION_TYPES.map(([v, l]) => h('option', { value: v, selected: v === selected, text: l })),
@@ -148,11 +137,11 @@ export function organisationTypeOptions(selected = '', { placeholder = 'Choose a
 /** proto3 JSON int64 values are strings; absent ones are 0. */
 export const num = (v) => Number(v || 0);
 
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+const dateTimeFormat = new Intl.DateTimeFormat(lang, {
   dateStyle: 'medium',
   timeStyle: 'short',
 });
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
+const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'long' });
 
 export function formatDateTime(ts) {
   const t = Date.parse(ts || '');
@@ -174,7 +163,7 @@ export function timeEl(ts, { dateOnly = false } = {}) {
   });
 }
 
-const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const relativeFormat = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
 export function relativeTime(ts) {
   const t = Date.parse(ts || '');
   if (!Number.isFinite(t)) return '';
@@ -197,7 +186,7 @@ export function durationText(ms) {
   const minutes = Math.floor(s / 60);
   s -= minutes * 60;
   const parts = [];
-  if (days) parts.push(`${days} ${days === 1 ? 'day' : 'days'}`);
+  if (days) parts.push(t('duration.days', { n: days }));
   if (days || hours) parts.push(`${hours} h`);
   if (days || hours || minutes) parts.push(`${minutes} min`);
   parts.push(`${s} s`);
@@ -209,7 +198,7 @@ export function durationText(ms) {
  * every second (role=timer, so screen readers do not announce each tick)
  * and calls onExpire once when it reaches zero.
  */
-export function countdown(ts, { prefix = 'Closes in', expired = 'Closed', onExpire } = {}) {
+export function countdown(ts, { prefix = t('countdown.closesIn'), expired = t('consultationState.CLOSED'), onExpire } = {}) {
   const target = Date.parse(ts || '');
   const el = h('span', { class: 'countdown', role: 'timer', 'data-testid': 'countdown' });
   el.cdcCountdown = { target, prefix, expired, onExpire, done: false };
@@ -258,7 +247,7 @@ export function toast(message, kind = 'info', { timeout = 5000 } = {}) {
   const item = h('div', { class: `toast toast-${kind}`, 'data-testid': `toast-${kind}` },
     h('span', { text: message }),
     h('button', {
-      type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', text: '×',
+      type: 'button', class: 'toast-close', 'aria-label': t('common.dismiss'), text: '×',
       onclick: () => item.remove(),
     }));
   area.append(item);
@@ -268,7 +257,7 @@ export function toast(message, kind = 'info', { timeout = 5000 } = {}) {
 
 export function describeError(error) {
   if (error instanceof ApiError) return { title: error.title, message: error.message };
-  return { title: 'Something went wrong', message: (error && error.message) || String(error) };
+  return { title: t('common.somethingWrong'), message: (error && error.message) || String(error) };
 }
 
 /** A box explaining a failure; role=alert so that it is read out. */
@@ -277,14 +266,14 @@ export function errorBox(error, { retry } = {}) {
   return h('div', { class: 'notice notice-error', role: 'alert', 'data-testid': 'error' },
     h('strong', { text: title }),
     h('p', { text: message }),
-    retry ? h('button', { type: 'button', class: 'button secondary', text: 'Try again', onclick: retry }) : null);
+    retry ? h('button', { type: 'button', class: 'button secondary', text: t('common.tryAgain'), onclick: retry }) : null);
 }
 
 export function notice(text, kind = 'info', extra = {}) {
   return h('div', { class: `notice notice-${kind}`, ...extra }, ...(Array.isArray(text) ? text : [text]));
 }
 
-export function loading(text = 'Loading…') {
+export function loading(text = t('common.loading')) {
   return h('p', { class: 'loading', role: 'status', text });
 }
 
@@ -294,9 +283,9 @@ export function badge(text, kind = '', extra = {}) {
 
 export function stateBadge(consultation) {
   const label = consultationStateLabel(consultation);
-  const kind = {
-    Open: 'open', Scheduled: 'scheduled', Closed: 'closed', 'Record published': 'published', Draft: 'draft',
-  }[label] || '';
+  const kind = label === t('consultationState.SCHEDULED') ? 'scheduled' : {
+    OPEN: 'open', CLOSED: 'closed', PUBLISHED: 'published', DRAFT: 'draft',
+  }[consultation.state] || '';
   return badge(label, kind, { 'data-testid': 'state-badge' });
 }
 
@@ -316,7 +305,7 @@ export function field(label, control, { hint, field: fieldPath, optional = false
   control.setAttribute('aria-describedby', describedBy);
   if (fieldPath) control.dataset.field = fieldPath;
   return h('div', { class: 'field' },
-    h('label', { for: id }, label, optional ? h('span', { class: 'optional', text: ' (optional)' }) : null),
+    h('label', { for: id }, label, optional ? h('span', { class: 'optional', text: ` ${t('form.optional')}` }) : null),
     hint ? h('p', { class: 'hint', id: hintId, text: hint }) : null,
     control,
     h('p', { class: 'field-error', id: errorId, hidden: true }));
@@ -416,7 +405,7 @@ export async function withButton(button, action) {
  * closes). Resolves to false when cancelled, true when confirmed, or the
  * text typed when `input` is given ({label, required, multiline, hint}).
  */
-export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger = false, input, testid = 'dialog' }) {
+export function confirmDialog({ title, message, confirmLabel = t('common.confirm'), danger = false, input, testid = 'dialog' }) {
   return new Promise((resolve) => {
     const titleId = uid('dlg');
     let control = null;
@@ -431,7 +420,7 @@ export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger
       message ? h('p', { text: message }) : null,
       control ? field(input.label, control, { hint: input.hint }) : null,
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'button secondary', value: 'cancel', text: 'Cancel', onclick: () => dialog.close('cancel') }),
+        h('button', { type: 'button', class: 'button secondary', value: 'cancel', text: t('common.cancel'), onclick: () => dialog.close('cancel') }),
         h('button', { type: 'submit', class: ['button', danger ? 'danger' : 'primary'], value: 'ok', text: confirmLabel, 'data-testid': `${testid}-confirm` })));
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId, 'data-testid': testid }, form);
     form.addEventListener('submit', (event) => {
@@ -497,7 +486,7 @@ export function barChart(caption, rows, { testid, total } = {}) {
     h('figcaption', { text: caption }),
     rows.length
       ? h('table', { class: 'bars' },
-        h('thead', { class: 'visually-hidden' }, h('tr', {}, h('th', { scope: 'col', text: 'Category' }), h('th', { scope: 'col', text: 'Comments' }))),
+        h('thead', { class: 'visually-hidden' }, h('tr', {}, h('th', { scope: 'col', text: t('chart.category') }), h('th', { scope: 'col', text: t('chart.comments') }))),
         h('tbody', {}, rows.map(([label, n]) =>
           h('tr', {},
             h('th', { scope: 'row', text: label }),
@@ -505,5 +494,5 @@ export function barChart(caption, rows, { testid, total } = {}) {
               h('span', { class: 'bar-track', 'aria-hidden': 'true' },
                 h('span', { class: 'bar', style: { width: `${(100 * n) / max}%` } })),
               h('span', { class: 'bar-value', text: sum ? `${n} (${Math.round((100 * n) / sum)}%)` : String(n) }))))))
-      : h('p', { class: 'muted', text: 'No comments yet.' }));
+      : h('p', { class: 'muted', text: t('chart.empty') }));
 }
