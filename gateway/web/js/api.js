@@ -8,6 +8,8 @@
 // export), EventStream for the server-sent notification stream (fetch and a
 // stream reader rather than EventSource, which cannot send the token).
 
+import { t } from './i18n.js';
+
 const TOKEN_KEY = 'cdc.token';
 
 export function getToken() {
@@ -36,22 +38,22 @@ export const CODE_NAMES = [
 
 // What each kind of failure means to the person using the page.
 const TITLES = {
-  1: 'The request was cancelled',
-  2: 'Something went wrong',
-  3: 'Please check what you entered',
-  4: 'The server took too long to answer',
-  5: 'Not found',
-  6: 'This already exists',
-  7: 'You are not allowed to do this',
-  8: 'Too many requests',
-  9: 'This cannot be done right now',
-  10: 'Someone else changed this in the meantime',
-  11: 'Out of range',
-  12: 'Not available here',
-  13: 'Something went wrong on the server',
-  14: 'The service is unavailable',
-  15: 'Something went wrong on the server',
-  16: 'You need to sign in',
+  1: t('error.1'),
+  2: t('error.2'),
+  3: t('error.3'),
+  4: t('error.4'),
+  5: t('error.5'),
+  6: t('error.6'),
+  7: t('error.7'),
+  8: t('error.8'),
+  9: t('error.9'),
+  10: t('error.10'),
+  11: t('error.11'),
+  12: t('error.12'),
+  13: t('error.13'),
+  14: t('error.14'),
+  15: t('error.15'),
+  16: t('error.16'),
 };
 
 // The gRPC code grpc-gateway's HTTP statuses stand for, for answers that are
@@ -63,7 +65,7 @@ const STATUS_CODES = {
 
 export class ApiError extends Error {
   constructor({ code = 2, message = '', status = 0, details = [] } = {}) {
-    super(message || TITLES[code] || 'Something went wrong');
+    super(message || TITLES[code] || t('error.unknown'));
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
@@ -79,7 +81,7 @@ export class ApiError extends Error {
     // A wrong field (a wrong current password, say) is a matter of input,
     // not of signing in.
     if (this.code === 16 && this.field) return TITLES[3];
-    return TITLES[this.code] || 'Something went wrong';
+    return TITLES[this.code] || t('error.unknown');
   }
 
   /**
@@ -149,10 +151,10 @@ async function errorFrom(response) {
     });
   }
   const code = STATUS_CODES[response.status] || (response.status >= 500 ? 13 : 2);
-  let message = `The server answered ${response.status} ${response.statusText || ''}`.trim();
+  let message = t('error.serverAnswered', { status: response.status, text: response.statusText || '' }).trim();
   if (response.status === 429) {
     const after = response.headers.get('retry-after');
-    message = `Too many requests. Please wait${after ? ` ${after} seconds` : ' a moment'} and try again.`;
+    message = t('error.tooMany', { after });
   }
   return new ApiError({ code, message, status: response.status });
 }
@@ -161,7 +163,7 @@ function unreachable(error) {
   return new ApiError({
     code: 14,
     message:
-      'The server could not be reached. Check your connection and try again.' +
+      t('error.unreachable') +
       (error && error.message ? ` (${error.message})` : ''),
   });
 }
@@ -204,7 +206,7 @@ export async function api(method, path, options = {}) {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ApiError({ code: 13, message: 'The server sent an answer that is not JSON.' });
+    throw new ApiError({ code: 13, message: t('error.notJson') });
   }
 }
 
@@ -260,7 +262,7 @@ export async function* jsonLines(path, query, { signal } = {}) {
     try {
       item = JSON.parse(line);
     } catch {
-      throw new ApiError({ code: 13, message: 'The export stream sent a line that is not JSON.' });
+      throw new ApiError({ code: 13, message: t('error.exportNotJson') });
     }
     if (item.error) throw new ApiError({ ...item.error, status: response.status });
     return item.result;
@@ -343,7 +345,7 @@ export class EventStream {
         }
         this.onState('open');
         await this.read(response.body);
-        lastError = new ApiError({ code: 14, message: 'The live connection ended.' });
+        lastError = new ApiError({ code: 14, message: t('error.liveEnded') });
       } catch (error) {
         if (this.stopped) return;
         lastError = error;

@@ -11,19 +11,20 @@ import {
   commentTypeLabel, outcomeLabel, countryName, relativeTime, formatDateTime,
   COMMENT_TYPES, badge,
 } from './ui.js';
+import { t } from './i18n.js';
 
 const FLAG_REASONS = [
-  ['SPAM', 'Spam or advertising'],
-  ['ABUSIVE', 'Abusive, insulting or hateful'],
-  ['OFF_TOPIC', 'Not about this section'],
-  ['PERSONAL_DATA', "Exposes someone's personal data"],
-  ['OTHER', 'Something else (please explain)'],
+  ['SPAM', t('comment.flagReason.SPAM')],
+  ['ABUSIVE', t('comment.flagReason.ABUSIVE')],
+  ['OFF_TOPIC', t('comment.flagReason.OFF_TOPIC')],
+  ['PERSONAL_DATA', t('comment.flagReason.PERSONAL_DATA')],
+  ['OTHER', t('comment.flagReason.OTHER')],
 ];
 
 export function typeSelect(selected = 'GENERAL', extra = {}) {
   return h('select', { name: 'type', ...extra },
     COMMENT_TYPES.map(([value, label, hint]) =>
-      h('option', { value, selected: value === selected, text: `${label} — ${hint}` })));
+      h('option', { value, selected: value === selected, text: t('comment.typeOption', { label, hint }) })));
 }
 
 /**
@@ -36,9 +37,9 @@ export function dispositionBlock(comment, { published, isSecretariat }) {
   if (!published && !isSecretariat) return null;
   return h('section', { class: `disposition outcome-${d.outcome.toLowerCase()}`, 'data-testid': 'disposition' },
     h('h4', {},
-      'Response of the secretariat: ',
+      t('comment.response'),
       h('span', { class: 'outcome', 'data-testid': 'disposition-outcome', text: outcomeLabel(d.outcome) }),
-      !published ? badge('not yet published', 'draft') : null),
+      !published ? badge(t('comment.notYetPublished'), 'draft') : null),
     d.response ? markdownBlock(d.response, 'prose disposition-response') : null,
     d.setTime ? h('p', { class: 'muted small', text: formatDateTime(d.setTime) }) : null);
 }
@@ -79,57 +80,57 @@ export function commentCard(c, opts = {}) {
     'data-testid': opts.isReply ? 'reply' : 'comment',
     'data-name': c.name,
     'data-state': c.state,
-    'aria-label': `${opts.isReply ? 'Reply' : 'Comment'} by ${c.authorDisplayName || 'a member'}`,
+    'aria-label': t('comment.label', { reply: opts.isReply, name: c.authorDisplayName || t('comment.aMember') }),
   });
 
   const head = h('header', { class: 'comment-head' },
     h('span', { class: 'author' },
-      h('strong', { text: c.authorDisplayName || 'A member' }),
-      own ? h('span', { class: 'muted', text: ' (you)' }) : null),
+      h('strong', { text: c.authorDisplayName || t('comment.aMemberCap') }),
+      own ? h('span', { class: 'muted', text: t('comment.you') }) : null),
     h('span', { class: 'org', text: [c.authorOrganisation, countryName(c.authorCountry)].filter(Boolean).join(' · ') }),
     h('span', { class: 'comment-tags' },
       badge(commentTypeLabel(c.type), `type-${(c.type || 'general').toLowerCase()}`),
-      opts.currentRound && c.round && c.round !== opts.currentRound ? badge(`round ${c.round}`, 'draft') : null,
+      opts.currentRound && c.round && c.round !== opts.currentRound ? badge(t('comment.round', { n: c.round }), 'draft') : null,
       h('time', { datetime: c.createTime, title: formatDateTime(c.createTime), text: relativeTime(c.createTime) }),
       (c.version || 1) > 1 && c.state !== 'WITHDRAWN'
         ? h('button', {
-          type: 'button', class: 'link-button muted', title: `Edited ${formatDateTime(c.updateTime)}: show the earlier versions`,
+          type: 'button', class: 'link-button muted', title: t('comment.editedTitle', { time: formatDateTime(c.updateTime) }),
           'aria-expanded': 'false', 'data-testid': 'revisions',
           onclick: (event) => toggleRevisions(event.currentTarget, c, forms),
-        }, 'edited')
+        }, t('comment.edited'))
         : null));
 
   const parts = [head];
   if (opts.isReply && opts.parentAuthor) {
-    parts.push(h('p', { class: 'muted small', text: `In reply to ${opts.parentAuthor}` }));
+    parts.push(h('p', { class: 'muted small', text: t('comment.inReplyTo', { name: opts.parentAuthor }) }));
   }
   if (c.state === 'HIDDEN') {
     parts.push(h('p', { class: 'notice notice-warning small', 'data-testid': 'hidden-note' },
-      'Hidden by a moderator', c.moderationReason ? `: ${c.moderationReason}` : '', '. Only its author and the secretariat see it.'));
+      t('comment.hiddenByModerator'), c.moderationReason ? `: ${c.moderationReason}` : '', t('comment.hiddenNoteEnd')));
   }
   if (c.state === 'WITHDRAWN') {
-    parts.push(h('p', { class: 'muted withdrawn-note', 'data-testid': 'withdrawn-note', text: opts.isSecretariat ? 'Withdrawn by its author (the secretariat still sees the text).' : 'Withdrawn by its author.' }));
+    parts.push(h('p', { class: 'muted withdrawn-note', 'data-testid': 'withdrawn-note', text: opts.isSecretariat ? t('comment.withdrawnSecretariat') : t('comment.withdrawn') }));
   }
   if (c.anchor && c.anchor.exact && !opts.isReply) {
     parts.push(h('blockquote', { class: 'comment-quote' },
       opts.onQuote
         ? h('button', {
           type: 'button', class: 'quote-link', 'data-testid': 'comment-quote',
-          title: 'Show this passage in the text',
+          title: t('comment.showPassage'),
           onclick: () => opts.onQuote(c),
-        }, h('span', { class: 'visually-hidden', text: 'Quoted passage: ' }), c.anchor.exact)
+        }, h('span', { class: 'visually-hidden', text: t('comment.quoted') }), c.anchor.exact)
         : h('span', { 'data-testid': 'comment-quote' }, c.anchor.exact)));
   }
   if (c.body) parts.push(markdownBlock(c.body, 'prose comment-body'));
   if (c.proposedChange) {
     parts.push(h('div', { class: 'proposed-change', 'data-testid': 'proposed-change' },
-      h('h4', { text: 'Proposed change' }),
+      h('h4', { text: t('comment.proposedChange') }),
       markdownBlock(c.proposedChange, 'prose')));
   }
   const disposition = dispositionBlock(c, opts);
   if (disposition) parts.push(disposition);
   if (opts.isSecretariat && c.flagCount) {
-    parts.push(h('p', { class: 'notice notice-warning small', text: `${c.flagCount} open ${c.flagCount === 1 ? 'flag' : 'flags'} from readers.` }));
+    parts.push(h('p', { class: 'notice notice-warning small', text: t('comment.openFlags', { n: c.flagCount }) }));
   }
 
   // ---- actions ----
@@ -140,16 +141,16 @@ export function commentCard(c, opts = {}) {
     actions.append(h('button', {
       type: 'button', class: 'button small ghost', 'aria-pressed': String(!!c.endorsedByCaller),
       'data-testid': 'endorse',
-      title: c.endorsedByCaller ? 'Take your endorsement back' : 'Endorse this comment',
+      title: c.endorsedByCaller ? t('comment.unendorse') : t('comment.endorseThis'),
       onclick: (event) => withButton(event.currentTarget, async () => {
         const answer = await post(c.name, {}, { verb: c.endorsedByCaller ? 'unendorse' : 'endorse' });
         const updated = carryCallerMarks(answer, c, { endorsed: false });
-        announce(updated.endorsedByCaller ? 'You endorse this comment.' : 'Your endorsement is withdrawn.');
+        announce(updated.endorsedByCaller ? t('comment.youEndorse') : t('comment.endorsementWithdrawn'));
         opts.onChange && opts.onChange(updated);
       }),
-    }, c.endorsedByCaller ? 'Endorsed' : 'Endorse', h('span', { class: 'count', 'data-testid': 'endorsement-count', text: ` · ${endorsements}` })));
+    }, c.endorsedByCaller ? t('comment.endorsed') : t('comment.endorse'), h('span', { class: 'count', 'data-testid': 'endorsement-count', text: ` · ${endorsements}` })));
   } else if (endorsements) {
-    actions.append(h('span', { class: 'muted small', 'data-testid': 'endorsement-count', text: `${endorsements} ${endorsements === 1 ? 'endorsement' : 'endorsements'}` }));
+    actions.append(h('span', { class: 'muted small', 'data-testid': 'endorsement-count', text: t('comment.endorsements', { n: endorsements }) }));
   }
   const openForm = (form, focus) => {
     forms.replaceChildren(form);
@@ -157,7 +158,7 @@ export function commentCard(c, opts = {}) {
   };
   if (!opts.readOnly && opts.mayComment && visible) {
     actions.append(h('button', {
-      type: 'button', class: 'button small ghost', text: 'Reply', 'data-testid': 'reply-button',
+      type: 'button', class: 'button small ghost', text: t('comment.reply'), 'data-testid': 'reply-button',
       onclick: () => {
         const { form, focus } = replyForm(c, opts, () => forms.replaceChildren());
         openForm(form, focus);
@@ -167,25 +168,25 @@ export function commentCard(c, opts = {}) {
   if (!opts.readOnly && own && visible && opts.mayComment) {
     actions.append(
       h('button', {
-        type: 'button', class: 'button small ghost', text: 'Edit', 'data-testid': 'edit',
+        type: 'button', class: 'button small ghost', text: t('comment.edit'), 'data-testid': 'edit',
         onclick: () => {
           const { form, focus } = editForm(c, opts, () => forms.replaceChildren());
           openForm(form, focus);
         },
       }),
       h('button', {
-        type: 'button', class: 'button small ghost danger-text', text: 'Withdraw', 'data-testid': 'withdraw',
+        type: 'button', class: 'button small ghost danger-text', text: t('comment.withdraw'), 'data-testid': 'withdraw',
         onclick: async (event) => {
           const button = event.currentTarget;
           const ok = await confirmDialog({
-            title: 'Withdraw this comment?',
-            message: 'It stays in the thread as "withdrawn", without its text. This cannot be undone.',
-            confirmLabel: 'Withdraw', danger: true, testid: 'withdraw-dialog',
+            title: t('comment.withdrawTitle'),
+            message: t('comment.withdrawMessage'),
+            confirmLabel: t('comment.withdraw'), danger: true, testid: 'withdraw-dialog',
           });
           if (!ok) return;
           await withButton(button, async () => {
             const updated = await post(c.name, { etag: c.etag }, { verb: 'withdraw' });
-            toast('Your comment is withdrawn.', 'success');
+            toast(t('comment.withdrawnToast'), 'success');
             opts.onChange && opts.onChange(carryCallerMarks(updated, c));
           });
         },
@@ -193,11 +194,11 @@ export function commentCard(c, opts = {}) {
   }
   if (!opts.readOnly && !own && c.state !== 'WITHDRAWN' && opts.mayAct) {
     if (c.flaggedByCaller) {
-      actions.append(h('span', { class: 'muted small', text: 'You flagged this' }));
+      actions.append(h('span', { class: 'muted small', text: t('comment.youFlagged') }));
     } else {
       actions.append(h('button', {
-        type: 'button', class: 'button small ghost', text: 'Flag', 'data-testid': 'flag',
-        title: 'Tell the moderators about a problem with this comment',
+        type: 'button', class: 'button small ghost', text: t('comment.flag'), 'data-testid': 'flag',
+        title: t('comment.flagTitle'),
         onclick: () => {
           const { form, focus } = flagForm(c, opts, () => forms.replaceChildren());
           openForm(form, focus);
@@ -210,13 +211,13 @@ export function commentCard(c, opts = {}) {
   }
   if (opts.isSecretariat && !opts.readOnly) {
     if (visible) {
-      actions.append(moderationButton(c, opts, 'hide', 'Hide', 'Hide this comment?',
-        'Readers will no longer see it; its author is told why.'));
+      actions.append(moderationButton(c, opts, 'hide', t('comment.hide'), t('comment.hideTitle'),
+        t('comment.hideMessage')));
     }
     if (c.state === 'HIDDEN' || (visible && c.flagCount)) {
-      actions.append(moderationButton(c, opts, 'restore', c.state === 'HIDDEN' ? 'Restore' : 'Dismiss flags',
-        c.state === 'HIDDEN' ? 'Restore this comment?' : 'Dismiss the flags?',
-        c.state === 'HIDDEN' ? 'It becomes visible to every reader again.' : 'The comment stays visible and its flags are resolved.'));
+      actions.append(moderationButton(c, opts, 'restore', c.state === 'HIDDEN' ? t('comment.restore') : t('comment.dismissFlags'),
+        c.state === 'HIDDEN' ? t('comment.restoreTitle') : t('comment.dismissTitle'),
+        c.state === 'HIDDEN' ? t('comment.restoreMessage') : t('comment.dismissMessage')));
     }
   }
   if (opts.actionsExtra) actions.append(...opts.actionsExtra);
@@ -234,12 +235,12 @@ async function toggleRevisions(button, c, forms) {
   }
   await withButton(button, async () => {
     const revisions = await listAll(`${c.name}/revisions`, {}, 'revisions', { max: 200 });
-    forms.replaceChildren(h('section', { class: 'inline-form revisions', 'aria-label': 'Earlier versions', 'data-testid': 'revision-list' },
-      h('h4', { text: `Versions of this comment (${revisions.length})` }),
+    forms.replaceChildren(h('section', { class: 'inline-form revisions', 'aria-label': t('comment.earlierVersions'), 'data-testid': 'revision-list' },
+      h('h4', { text: t('comment.versionsOf', { n: revisions.length }) }),
       h('ol', { class: 'plain-list' }, revisions.map((r) => h('li', { class: 'revision' },
-        h('p', { class: 'muted small' }, `Version ${r.version} · ${commentTypeLabel(r.type)} · ${formatDateTime(r.createTime)}`),
+        h('p', { class: 'muted small' }, t('comment.version', { n: r.version, type: commentTypeLabel(r.type), time: formatDateTime(r.createTime) })),
         markdownBlock(r.body || '', 'prose'),
-        r.proposedChange ? h('div', { class: 'proposed-change' }, h('h4', { text: 'Proposed change' }), markdownBlock(r.proposedChange, 'prose')) : null)))));
+        r.proposedChange ? h('div', { class: 'proposed-change' }, h('h4', { text: t('comment.proposedChange') }), markdownBlock(r.proposedChange, 'prose')) : null)))));
     button.setAttribute('aria-expanded', 'true');
   });
 }
@@ -251,12 +252,12 @@ function moderationButton(c, opts, verb, label, title, message) {
       const button = event.currentTarget;
       const reason = await confirmDialog({
         title, message, confirmLabel: label, danger: verb === 'hide', testid: `${verb}-dialog`,
-        input: { label: 'Reason (shown to the author)', required: true, multiline: true },
+        input: { label: t('comment.reason'), required: true, multiline: true },
       });
       if (!reason) return;
       await withButton(button, async () => {
         const updated = await post(c.name, { reason }, { verb });
-        toast(verb === 'hide' ? 'The comment is hidden.' : 'Done: the comment is visible.', 'success');
+        toast(verb === 'hide' ? t('comment.hidden') : t('comment.visible'), 'success');
         opts.onChange && opts.onChange(carryCallerMarks(updated, c));
       });
     },
@@ -267,10 +268,10 @@ function replyForm(parent, opts, close) {
   const body = h('textarea', { name: 'body', rows: 3, required: true, maxlength: 10000, 'data-testid': 'reply-body' });
   let rid = requestId();
   const form = h('form', { class: 'inline-form', 'data-testid': 'reply-form', novalidate: true },
-    field(`Reply to ${parent.authorDisplayName || 'this comment'}`, body, { field: 'comment.body' }),
+    field(t('comment.replyTo', { name: parent.authorDisplayName || t('comment.thisComment') }), body, { field: 'comment.body' }),
     h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'button small primary', text: 'Post reply', 'data-testid': 'reply-submit' }),
-      h('button', { type: 'button', class: 'button small secondary', text: 'Cancel', onclick: close })));
+      h('button', { type: 'submit', class: 'button small primary', text: t('comment.postReply'), 'data-testid': 'reply-submit' }),
+      h('button', { type: 'button', class: 'button small secondary', text: t('comment.cancel'), onclick: close })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!body.value.trim()) {
@@ -282,7 +283,7 @@ function replyForm(parent, opts, close) {
       post('comments', { parent: parent.name, body: body.value.trim() }, { query: { request_id: rid } }));
     if (!reply) return;
     rid = requestId();
-    toast('Your reply is posted.', 'success');
+    toast(t('comment.replyPosted'), 'success');
     close();
     opts.onReply && opts.onReply(reply);
   });
@@ -294,13 +295,13 @@ function editForm(c, opts, close) {
   const body = h('textarea', { name: 'body', rows: 5, required: true, maxlength: 10000, value: c.body || '', 'data-testid': 'edit-body' });
   const proposed = h('textarea', { name: 'proposedChange', rows: 3, maxlength: 10000, value: c.proposedChange || '', 'data-testid': 'edit-proposed-change' });
   const form = h('form', { class: 'inline-form', 'data-testid': 'edit-form', novalidate: true },
-    field('Type', type, { field: 'comment.type' }),
-    field('Comment', body, { field: 'comment.body' }),
-    field('Proposed change', proposed, { field: 'comment.proposed_change', optional: true }),
-    h('p', { class: 'hint', text: 'Earlier versions are kept.' }),
+    field(t('comment.type'), type, { field: 'comment.type' }),
+    field(t('comment.comment'), body, { field: 'comment.body' }),
+    field(t('comment.proposedChange'), proposed, { field: 'comment.proposed_change', optional: true }),
+    h('p', { class: 'hint', text: t('comment.versionsKept') }),
     h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'button small primary', text: 'Save changes', 'data-testid': 'edit-submit' }),
-      h('button', { type: 'button', class: 'button small secondary', text: 'Cancel', onclick: close })));
+      h('button', { type: 'submit', class: 'button small primary', text: t('comment.save'), 'data-testid': 'edit-submit' }),
+      h('button', { type: 'button', class: 'button small secondary', text: t('comment.cancel'), onclick: close })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const values = { type: type.value, body: body.value.trim(), proposedChange: proposed.value.trim() };
@@ -315,7 +316,7 @@ function editForm(c, opts, close) {
     const updated = await submitting(form, () =>
       patch(c.name, { name: c.name, etag: c.etag, ...values }, { update_mask: mask.join(',') }));
     if (!updated) return;
-    toast('Your comment is updated.', 'success');
+    toast(t('comment.updated'), 'success');
     close();
     opts.onChange && opts.onChange(carryCallerMarks(updated, c));
   });
@@ -327,18 +328,18 @@ function flagForm(c, opts, close) {
     FLAG_REASONS.map(([value, label]) => h('option', { value, text: label })));
   const text = h('textarea', { name: 'reason', rows: 2, maxlength: 1000, 'data-testid': 'flag-text' });
   const form = h('form', { class: 'inline-form', 'data-testid': 'flag-form', novalidate: true },
-    h('p', { class: 'hint', text: 'The moderators of the secretariat will review it. The author is not told who flagged it.' }),
-    field('Why?', reason, { field: 'flag_reason' }),
-    field('Details', text, { field: 'reason', optional: true }),
+    h('p', { class: 'hint', text: t('comment.flagHint') }),
+    field(t('comment.why'), reason, { field: 'flag_reason' }),
+    field(t('comment.details'), text, { field: 'reason', optional: true }),
     h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'button small primary', text: 'Send to the moderators', 'data-testid': 'flag-submit' }),
-      h('button', { type: 'button', class: 'button small secondary', text: 'Cancel', onclick: close })));
+      h('button', { type: 'submit', class: 'button small primary', text: t('comment.sendModerators'), 'data-testid': 'flag-submit' }),
+      h('button', { type: 'button', class: 'button small secondary', text: t('comment.cancel'), onclick: close })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const updated = await submitting(form, () =>
       post(c.name, { flagReason: reason.value, reason: text.value.trim() }, { verb: 'flag' }));
     if (!updated) return;
-    toast('Thank you: the moderators will look at it.', 'success');
+    toast(t('comment.flagged'), 'success');
     close();
     opts.onChange && opts.onChange(carryCallerMarks(updated, c, { flagged: false }));
   });

@@ -10,6 +10,7 @@ import {
   h, replace, idOf, num, pageTitle, field, submitting, toast, announce, notice,
   OUTCOMES, uid,
 } from './ui.js';
+import { t } from './i18n.js';
 
 export async function dispositionsView(ctx) {
   const id = ctx.params.id;
@@ -18,8 +19,8 @@ export async function dispositionsView(ctx) {
   const c = await get(name, undefined, { signal });
   const round = Number(ctx.query.get('round')) || c.currentRound || 0;
   if (!round) {
-    ctx.title('Answer comments');
-    ctx.render(pageTitle('Answer comments'), notice('No round has been opened yet, so there is nothing to answer.', 'info'));
+    ctx.title(t('dispositions.title'));
+    ctx.render(pageTitle(t('dispositions.title')), notice(t('dispositions.noRound'), 'info'));
     return;
   }
   const [headings, stats] = await Promise.all([
@@ -36,7 +37,7 @@ export async function dispositionsView(ctx) {
     (withComments.find((s) => perSection.get(s.key).awaiting) || withComments[0] || headings[0] || {}).key;
   const section = headings.find((s) => s.key === key);
   const published = isPublished(c, round);
-  ctx.title(`Answer comments — ${c.title}`);
+  ctx.title(t('dispositions.titleOf', { title: c.title }));
 
   const sectionName = `${name}/sections/${key}`;
   let comments = section
@@ -53,11 +54,11 @@ export async function dispositionsView(ctx) {
 
   const renderProgress = () => {
     const answered = overall.total - overall.awaiting;
-    overallText.textContent = `${answered} of ${overall.total} comments answered in round ${round}`;
+    overallText.textContent = t('dispositions.overallText', { done: answered, total: overall.total, round });
     overallBar.max = Math.max(1, overall.total);
     overallBar.value = answered;
     const mine = perSection.get(key) || { total: 0, awaiting: 0 };
-    sectionText.textContent = `${mine.total - mine.awaiting} of ${mine.total} answered in this section`;
+    sectionText.textContent = t('dispositions.sectionText', { done: mine.total - mine.awaiting, total: mine.total });
     sectionBar.max = Math.max(1, mine.total);
     sectionBar.value = mine.total - mine.awaiting;
     replace(nav, headings.filter((s) => !s.removed || (perSection.get(s.key) || {}).total).map((s) => {
@@ -87,7 +88,7 @@ export async function dispositionsView(ctx) {
         isReply: !!comment.parent,
         parentAuthor: comment.parent && byName.get(comment.parent) ? byName.get(comment.parent).authorDisplayName : '',
         extra: [dispositionForm(comment)],
-      }))) : h('li', { class: 'muted', text: comments.length ? 'Every comment in this section is answered.' : 'No comment in this section for this round.' }));
+      }))) : h('li', { class: 'muted', text: comments.length ? t('dispositions.allAnswered') : t('dispositions.noComment') }));
   };
 
   const dispositionForm = (comment) => {
@@ -102,16 +103,16 @@ export async function dispositionsView(ctx) {
     const response = h('textarea', { rows: 3, required: true, maxlength: 5000, value: (comment.disposition && comment.disposition.response) || '', disabled: published, 'data-testid': 'disposition-response' });
     const form = h('form', { class: 'disposition-form', 'data-testid': 'disposition-form', novalidate: true, 'data-comment': comment.name },
       h('fieldset', { class: 'radio-group', 'data-field': 'disposition.outcome' },
-        h('legend', { tabindex: '-1', text: hasDisposition(comment) ? 'Disposition (answered)' : 'Disposition' }),
+        h('legend', { tabindex: '-1', text: hasDisposition(comment) ? t('dispositions.answered') : t('dispositions.disposition') }),
         radios),
-      field('Response to the author', response, { field: 'disposition.response', hint: 'Published in the comment–response record.' }),
+      field(t('dispositions.response'), response, { field: 'disposition.response', hint: t('dispositions.responseHint') }),
       published ? null : h('div', { class: 'actions' },
-        h('button', { type: 'submit', class: 'button primary small', text: hasDisposition(comment) ? 'Update the disposition' : 'Save the disposition', 'data-testid': 'disposition-save' })));
+        h('button', { type: 'submit', class: 'button primary small', text: hasDisposition(comment) ? t('dispositions.update') : t('dispositions.save'), 'data-testid': 'disposition-save' })));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const outcome = (form.querySelector(`input[name="${groupName}"]:checked`) || {}).value;
       if (!outcome) {
-        toast('Choose an outcome first.', 'error');
+        toast(t('dispositions.chooseOutcome'), 'error');
         form.querySelector('input[type="radio"]').focus();
         return;
       }
@@ -135,7 +136,7 @@ export async function dispositionsView(ctx) {
       renderProgress();
       renderList();
       const next = comments.find((x) => !hasDisposition(x));
-      announce(`Saved. ${sectionText.textContent}.`);
+      announce(t('dispositions.savedAnnounce', { progress: sectionText.textContent }));
       if (next) {
         const nextForm = list.querySelector(`form[data-comment="${next.name}"] legend`);
         if (nextForm) {
@@ -145,7 +146,7 @@ export async function dispositionsView(ctx) {
       } else {
         const doneNote = list.querySelector('li');
         sectionText.focus();
-        if (doneNote) toast('Every comment in this section is answered.', 'success');
+        if (doneNote) toast(t('dispositions.allAnswered'), 'success');
       }
     });
     return form;
@@ -158,31 +159,31 @@ export async function dispositionsView(ctx) {
 
   ctx.render(
     h('p', { class: 'breadcrumbs' },
-      h('a', { href: '#/admin/consultations', text: 'Manage consultations' }), ' › ',
+      h('a', { href: '#/admin/consultations', text: t('dispositions.manage') }), ' › ',
       h('a', { href: `#/admin/c/${id}`, text: c.title })),
-    pageTitle('Answer comments'),
+    pageTitle(t('dispositions.title')),
     h('div', { class: 'progress-block' },
-      h('span', { id: 'overall-label', class: 'visually-hidden', text: 'Overall progress' }),
+      h('span', { id: 'overall-label', class: 'visually-hidden', text: t('dispositions.overall') }),
       overallBar, overallText),
     published
-      ? notice(`The record of round ${round} is published: its dispositions are final.`, 'info')
+      ? notice(t('dispositions.final', { n: round }), 'info')
       : c.state === 'OPEN' && round === c.currentRound
-        ? notice('The round is still open: more comments may come in.', 'info')
+        ? notice(t('dispositions.stillOpen'), 'info')
         : null,
-    (c.rounds || []).length > 1 ? h('nav', { class: 'tabs', 'aria-label': 'Rounds' }, c.rounds.map((r) => h('a', {
+    (c.rounds || []).length > 1 ? h('nav', { class: 'tabs', 'aria-label': t('dispositions.rounds') }, c.rounds.map((r) => h('a', {
       href: `#/admin/c/${id}/dispositions?round=${r.number}`,
       'aria-current': r.number === round ? 'page' : null,
-      text: `Round ${r.number}`,
+      text: t('dispositions.round', { n: r.number }),
     }))) : null,
     h('div', { class: 'workflow' },
-      h('nav', { class: 'toc', 'aria-label': 'Sections and their progress' },
-        h('h2', { class: 'toc-heading', text: 'Sections' }), nav),
+      h('nav', { class: 'toc', 'aria-label': t('dispositions.sectionsNav') },
+        h('h2', { class: 'toc-heading', text: t('dispositions.sections') }), nav),
       h('section', { class: 'workflow-main', 'aria-labelledby': 'wf-section-title' },
-        h('h2', { id: 'wf-section-title', 'data-testid': 'disposition-section-title', text: section ? section.title : 'No section' }),
+        h('h2', { id: 'wf-section-title', 'data-testid': 'disposition-section-title', text: section ? section.title : t('dispositions.noSection') }),
         h('div', { class: 'progress-block' },
-          h('span', { id: 'section-progress-label', class: 'visually-hidden', text: 'Progress in this section' }),
+          h('span', { id: 'section-progress-label', class: 'visually-hidden', text: t('dispositions.sectionProgress') }),
           sectionBar, sectionText),
-        h('div', { class: 'checkbox' }, awaitingOnly, h('label', { for: 'awaiting-only', text: 'Show only comments awaiting a disposition' })),
+        h('div', { class: 'checkbox' }, awaitingOnly, h('label', { for: 'awaiting-only', text: t('dispositions.awaitingOnly') })),
         list)));
 
   const focusId = ctx.query.get('comment');

@@ -8,6 +8,7 @@ import {
   h, replace, idOf, num, announce, toast, relativeTime, eventTypeLabel,
   pageTitle, submitting, withButton, timeEl,
 } from './ui.js';
+import { t } from './i18n.js';
 
 // ---- the live stream and the unread count ----------------------------------
 
@@ -56,7 +57,7 @@ export function startLive() {
         if (seen.has(n.name)) return;
         seen.add(n.name);
         if (!n.read) setUnread(unread + 1);
-        toast(`New notification: ${n.summary}`, 'info');
+        toast(t('notifications.new', { summary: n.summary }), 'info');
         window.dispatchEvent(new CustomEvent('cdc:notification', { detail: n }));
         // Replays after a reconnect come after a heartbeat that counted them
         // already: the server's count settles it.
@@ -117,10 +118,8 @@ function bellIcon() {
 function renderBell(link) {
   link.cdcCount.textContent = String(unread);
   link.cdcCount.hidden = unread === 0;
-  const live = liveState === 'retrying' ? ' (live updates reconnecting)' : '';
-  link.setAttribute('aria-label', unread
-    ? `Notifications: ${unread} unread${live}`
-    : `Notifications: none unread${live}`);
+  const live = liveState === 'retrying' ? t('notifications.reconnecting') : '';
+  link.setAttribute('aria-label', t('notifications.bell', { n: unread, live }));
   link.dataset.live = liveState;
 }
 
@@ -200,10 +199,10 @@ export function followButton(target, what, { testid = 'follow' } = {}) {
   let following = false;
   const render = () => {
     button.setAttribute('aria-pressed', String(following));
-    button.textContent = following ? `Following this ${what}` : `Follow this ${what}`;
+    button.textContent = following ? t('follow.following', { what }) : t('follow.follow', { what });
     button.title = following
-      ? `You are notified of new comments in this ${what}. Press to stop.`
-      : `Be notified of new comments in this ${what}`;
+      ? t('follow.followingTitle', { what })
+      : t('follow.followTitle', { what });
   };
   render();
   if (!session.hasInbox) {
@@ -218,11 +217,11 @@ export function followButton(target, what, { testid = 'follow' } = {}) {
     if (following) {
       await unfollow(target);
       following = false;
-      announce(`You no longer follow this ${what}.`);
+      announce(t('follow.unfollowed', { what }));
     } else {
       await follow(target);
       following = true;
-      announce(`You now follow this ${what}.`);
+      announce(t('follow.followed', { what }));
     }
     render();
   }));
@@ -234,7 +233,7 @@ export function followButton(target, what, { testid = 'follow' } = {}) {
 function notificationItem(n, onRead) {
   const href = notificationHref(n);
   const markButton = n.read ? null : h('button', {
-    type: 'button', class: 'button small secondary', text: 'Mark as read', 'data-testid': 'mark-read',
+    type: 'button', class: 'button small secondary', text: t('notifications.markRead'), 'data-testid': 'mark-read',
     onclick: (event) => withButton(event.currentTarget, async () => {
       await post(n.name, {}, { verb: 'markRead' });
       n.read = true;
@@ -243,7 +242,7 @@ function notificationItem(n, onRead) {
   });
   const item = h('li', { class: ['notification', !n.read && 'unread'], 'data-testid': 'notification', 'data-unread': String(!n.read) },
     h('div', { class: 'notification-main' },
-      !n.read ? h('span', { class: 'unread-dot', title: 'Unread' }, h('span', { class: 'visually-hidden', text: 'Unread: ' })) : null,
+      !n.read ? h('span', { class: 'unread-dot', title: t('notifications.unread') }, h('span', { class: 'visually-hidden', text: t('notifications.unreadPrefix') })) : null,
       h('a', {
         href, class: 'notification-summary', text: n.summary,
         onclick: () => {
@@ -260,10 +259,10 @@ function notificationItem(n, onRead) {
 }
 
 export async function inboxView(ctx) {
-  ctx.title('Notifications');
+  ctx.title(t('notifications.title'));
   const unreadOnly = ctx.query.get('unread') === '1';
   const list = h('ul', { class: 'notifications', 'data-testid': 'notification-list' });
-  const more = h('button', { type: 'button', class: 'button secondary', text: 'Show older notifications', hidden: true });
+  const more = h('button', { type: 'button', class: 'button secondary', text: t('notifications.showOlder'), hidden: true });
   const status = h('p', { class: 'muted', role: 'status' });
   let pageToken = '';
   let newest = '';
@@ -275,7 +274,7 @@ export async function inboxView(ctx) {
   const items = [];
   const render = () => {
     replace(list, items.map((n) => notificationItem(n, onRead)));
-    status.textContent = items.length ? '' : (unreadOnly ? 'You have no unread notifications.' : 'You have no notifications yet.');
+    status.textContent = items.length ? '' : (unreadOnly ? t('notifications.noUnread') : t('notifications.none'));
     more.hidden = !pageToken;
   };
 
@@ -290,27 +289,27 @@ export async function inboxView(ctx) {
 
   more.addEventListener('click', () => withButton(more, load));
   const markAll = h('button', {
-    type: 'button', class: 'button secondary', text: 'Mark all as read', 'data-testid': 'mark-all-read',
+    type: 'button', class: 'button secondary', text: t('notifications.markAllRead'), 'data-testid': 'mark-all-read',
     onclick: (event) => withButton(event.currentTarget, async () => {
       const upTo = items.length ? items[0].name : '';
       await post(`${session.member}/notifications`, { upTo }, { verb: 'markAllRead' });
       for (const n of items) n.read = true;
       render();
       await refreshUnread();
-      announce('All notifications are marked as read.');
+      announce(t('notifications.allRead'));
     }),
   });
 
   ctx.render(
     h('div', { class: 'page-head' },
-      pageTitle('Notifications'),
+      pageTitle(t('notifications.title')),
       h('div', { class: 'toolbar' },
         markAll,
-        h('a', { class: 'button secondary', href: '#/notifications/preferences', text: 'Preferences' }),
-        h('a', { class: 'button secondary', href: '#/follows', text: 'What I follow' }))),
-    h('nav', { class: 'tabs', 'aria-label': 'Filter' },
-      h('a', { href: '#/notifications', 'aria-current': unreadOnly ? null : 'page', text: 'All' }),
-      h('a', { href: '#/notifications?unread=1', 'aria-current': unreadOnly ? 'page' : null, text: 'Unread' })),
+        h('a', { class: 'button secondary', href: '#/notifications/preferences', text: t('notifications.preferences') }),
+        h('a', { class: 'button secondary', href: '#/follows', text: t('notifications.whatIFollow') }))),
+    h('nav', { class: 'tabs', 'aria-label': t('notifications.filter') },
+      h('a', { href: '#/notifications', 'aria-current': unreadOnly ? null : 'page', text: t('notifications.all') }),
+      h('a', { href: '#/notifications?unread=1', 'aria-current': unreadOnly ? 'page' : null, text: t('notifications.unreadTab') })),
     status,
     list,
     more);
@@ -337,44 +336,44 @@ const LOCKED = new Set([
 
 // What each event type means for the person choosing.
 const PREF_LABELS = {
-  EVENT_TYPE_MEMBER_APPLIED: 'Someone applies to join (secretariat)',
-  EVENT_TYPE_MEMBER_APPROVED: 'Your membership is approved',
-  EVENT_TYPE_MEMBER_REJECTED: 'Your application is rejected',
-  EVENT_TYPE_MEMBER_SUSPENDED: 'Your membership is suspended',
-  EVENT_TYPE_MEMBER_REINSTATED: 'Your membership is reinstated',
-  EVENT_TYPE_MEMBER_ROLE_CHANGED: 'Your role changes',
-  EVENT_TYPE_ROUND_OPENED: 'A round of a consultation opens',
-  EVENT_TYPE_ROUND_EXTENDED: 'A round is extended',
-  EVENT_TYPE_ROUND_CLOSING_SOON: 'A round closes soon',
-  EVENT_TYPE_ROUND_CLOSED: 'A round closes',
-  EVENT_TYPE_RECORD_PUBLISHED: 'A comment–response record is published',
-  EVENT_TYPE_COMMENT_CREATED: 'A new comment in a section or thread you follow',
-  EVENT_TYPE_COMMENT_REPLIED: 'A reply to your comment',
-  EVENT_TYPE_COMMENT_EDITED: 'A comment you follow is edited',
-  EVENT_TYPE_COMMENT_WITHDRAWN: 'A comment you follow is withdrawn',
-  EVENT_TYPE_COMMENT_ENDORSED: 'Someone endorses your comment',
-  EVENT_TYPE_COMMENT_UNENDORSED: 'Someone takes back an endorsement of your comment',
-  EVENT_TYPE_COMMENT_FLAGGED: 'A comment is flagged for moderation (secretariat)',
-  EVENT_TYPE_COMMENT_HIDDEN: 'A moderator hides your comment',
-  EVENT_TYPE_COMMENT_RESTORED: 'A moderator restores your comment',
-  EVENT_TYPE_DISPOSITION_SET: 'The secretariat answers your comment',
-  EVENT_TYPE_TOPIC_STARTED: 'A new topic in a space you belong to',
-  EVENT_TYPE_PRIVATE_MESSAGE_SENT: 'A private message to you',
-  EVENT_TYPE_RESOURCE_SHARED: 'A resource is shared',
-  EVENT_TYPE_INITIATIVE_SUBMITTED: 'An initiative is submitted for review (secretariat)',
-  EVENT_TYPE_INITIATIVE_APPROVED: 'Your initiative is approved',
-  EVENT_TYPE_INITIATIVE_RETURNED: 'Your initiative is returned to you',
+  EVENT_TYPE_MEMBER_APPLIED: t('prefs.event.EVENT_TYPE_MEMBER_APPLIED'),
+  EVENT_TYPE_MEMBER_APPROVED: t('prefs.event.EVENT_TYPE_MEMBER_APPROVED'),
+  EVENT_TYPE_MEMBER_REJECTED: t('prefs.event.EVENT_TYPE_MEMBER_REJECTED'),
+  EVENT_TYPE_MEMBER_SUSPENDED: t('prefs.event.EVENT_TYPE_MEMBER_SUSPENDED'),
+  EVENT_TYPE_MEMBER_REINSTATED: t('prefs.event.EVENT_TYPE_MEMBER_REINSTATED'),
+  EVENT_TYPE_MEMBER_ROLE_CHANGED: t('prefs.event.EVENT_TYPE_MEMBER_ROLE_CHANGED'),
+  EVENT_TYPE_ROUND_OPENED: t('prefs.event.EVENT_TYPE_ROUND_OPENED'),
+  EVENT_TYPE_ROUND_EXTENDED: t('prefs.event.EVENT_TYPE_ROUND_EXTENDED'),
+  EVENT_TYPE_ROUND_CLOSING_SOON: t('prefs.event.EVENT_TYPE_ROUND_CLOSING_SOON'),
+  EVENT_TYPE_ROUND_CLOSED: t('prefs.event.EVENT_TYPE_ROUND_CLOSED'),
+  EVENT_TYPE_RECORD_PUBLISHED: t('prefs.event.EVENT_TYPE_RECORD_PUBLISHED'),
+  EVENT_TYPE_COMMENT_CREATED: t('prefs.event.EVENT_TYPE_COMMENT_CREATED'),
+  EVENT_TYPE_COMMENT_REPLIED: t('prefs.event.EVENT_TYPE_COMMENT_REPLIED'),
+  EVENT_TYPE_COMMENT_EDITED: t('prefs.event.EVENT_TYPE_COMMENT_EDITED'),
+  EVENT_TYPE_COMMENT_WITHDRAWN: t('prefs.event.EVENT_TYPE_COMMENT_WITHDRAWN'),
+  EVENT_TYPE_COMMENT_ENDORSED: t('prefs.event.EVENT_TYPE_COMMENT_ENDORSED'),
+  EVENT_TYPE_COMMENT_UNENDORSED: t('prefs.event.EVENT_TYPE_COMMENT_UNENDORSED'),
+  EVENT_TYPE_COMMENT_FLAGGED: t('prefs.event.EVENT_TYPE_COMMENT_FLAGGED'),
+  EVENT_TYPE_COMMENT_HIDDEN: t('prefs.event.EVENT_TYPE_COMMENT_HIDDEN'),
+  EVENT_TYPE_COMMENT_RESTORED: t('prefs.event.EVENT_TYPE_COMMENT_RESTORED'),
+  EVENT_TYPE_DISPOSITION_SET: t('prefs.event.EVENT_TYPE_DISPOSITION_SET'),
+  EVENT_TYPE_TOPIC_STARTED: t('prefs.event.EVENT_TYPE_TOPIC_STARTED'),
+  EVENT_TYPE_PRIVATE_MESSAGE_SENT: t('prefs.event.EVENT_TYPE_PRIVATE_MESSAGE_SENT'),
+  EVENT_TYPE_RESOURCE_SHARED: t('prefs.event.EVENT_TYPE_RESOURCE_SHARED'),
+  EVENT_TYPE_INITIATIVE_SUBMITTED: t('prefs.event.EVENT_TYPE_INITIATIVE_SUBMITTED'),
+  EVENT_TYPE_INITIATIVE_APPROVED: t('prefs.event.EVENT_TYPE_INITIATIVE_APPROVED'),
+  EVENT_TYPE_INITIATIVE_RETURNED: t('prefs.event.EVENT_TYPE_INITIATIVE_RETURNED'),
 };
 
 const GROUPS = [
-  ['Membership', /^EVENT_TYPE_(MEMBER|API_TOKEN)_/],
-  ['Consultations and rounds', /^EVENT_TYPE_(CONSULTATION|DRAFT|ROUND|RECORD)_/],
-  ['Comments', /^EVENT_TYPE_(COMMENT|DISPOSITION)_/],
-  ['Community of practice', /./],
+  [t('prefs.group.membership'), /^EVENT_TYPE_(MEMBER|API_TOKEN)_/],
+  [t('prefs.group.consultations'), /^EVENT_TYPE_(CONSULTATION|DRAFT|ROUND|RECORD)_/],
+  [t('prefs.group.comments'), /^EVENT_TYPE_(COMMENT|DISPOSITION)_/],
+  [t('prefs.group.community'), /./],
 ];
 
 export async function preferencesView(ctx) {
-  ctx.title('Notification preferences');
+  ctx.title(t('prefs.title'));
   const name = `${session.member}/notificationPreferences`;
   let prefs = await get(name, undefined, { signal: ctx.signal });
   const form = h('form', { class: 'form', 'data-testid': 'preferences-form', novalidate: true });
@@ -393,13 +392,13 @@ export async function preferencesView(ctx) {
           return h('div', { class: 'checkbox' },
             h('input', { type: 'checkbox', id, name: s.eventType, checked: locked || !!s.enabled, disabled: locked }),
             h('label', { for: id }, PREF_LABELS[s.eventType] || eventTypeLabel(s.eventType),
-              locked ? h('span', { class: 'muted', text: ' (always on)' }) : null));
+              locked ? h('span', { class: 'muted', text: t('prefs.alwaysOn') }) : null));
         }));
     });
     replace(form,
-      h('p', { class: 'hint', text: 'Choose which events notify you. Turned-off events are not added to your inbox.' }),
+      h('p', { class: 'hint', text: t('prefs.hint') }),
       fieldsets,
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button primary', text: 'Save preferences' })));
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button primary', text: t('prefs.save') })));
   };
   build();
   form.addEventListener('submit', async (event) => {
@@ -413,19 +412,19 @@ export async function preferencesView(ctx) {
     if (saved) {
       prefs = saved;
       build();
-      toast('Your notification preferences are saved.', 'success');
+      toast(t('prefs.saved'), 'success');
     }
   });
   ctx.render(
-    h('p', { class: 'breadcrumbs' }, h('a', { href: '#/notifications', text: 'Notifications' })),
-    pageTitle('Notification preferences'),
+    h('p', { class: 'breadcrumbs' }, h('a', { href: '#/notifications', text: t('notifications.title') })),
+    pageTitle(t('prefs.title')),
     form);
 }
 
 // ---- follows ------------------------------------------------------------------
 
 export async function followsView(ctx) {
-  ctx.title('What I follow');
+  ctx.title(t('notifications.whatIFollow'));
   followsCache = null;
   const follows = [...(await loadFollows()).values()];
   const unique = [...new Map(follows.map((f) => [f.name, f])).values()];
@@ -439,26 +438,26 @@ export async function followsView(ctx) {
       } else if (f.target.startsWith('comments/')) {
         href = `#/comment/${idOf(f.target)}`;
       }
-      const kind = f.target.startsWith('comments/') ? 'Thread' : f.target.includes('/sections/') ? 'Section' : 'Item';
+      const kind = f.target.startsWith('comments/') ? t('follows.thread') : f.target.includes('/sections/') ? t('follows.section') : t('follows.item');
       return h('li', { class: 'card row' },
         h('div', {},
           h('a', { href, text: f.title || f.target }),
-          h('p', { class: 'muted' }, `${kind} · followed `, timeEl(f.createTime))),
+          h('p', { class: 'muted' }, t('follows.followed', { kind }), timeEl(f.createTime))),
         h('button', {
-          type: 'button', class: 'button small secondary', text: 'Unfollow',
+          type: 'button', class: 'button small secondary', text: t('follows.unfollow'),
           onclick: (event) => withButton(event.currentTarget, async () => {
             await unfollow(f.target);
             unique.splice(unique.indexOf(f), 1);
             render();
-            announce(`You no longer follow ${f.title || f.target}.`);
+            announce(t('follows.unfollowedItem', { name: f.title || f.target }));
           }),
         }));
-    }) : h('li', { class: 'muted', text: 'You follow nothing yet. Use "Follow this section" or "Follow this thread" while reading a draft.' }));
+    }) : h('li', { class: 'muted', text: t('follows.none') }));
   };
   render();
   ctx.render(
-    h('p', { class: 'breadcrumbs' }, h('a', { href: '#/notifications', text: 'Notifications' })),
-    pageTitle('What I follow'),
-    h('p', { class: 'hint', text: 'You are notified of new comments in the sections and threads you follow.' }),
+    h('p', { class: 'breadcrumbs' }, h('a', { href: '#/notifications', text: t('notifications.title') })),
+    pageTitle(t('notifications.whatIFollow')),
+    h('p', { class: 'hint', text: t('follows.hint') }),
     list);
 }

@@ -16,15 +16,16 @@ import {
   h, replace, idOf, num, field, submitting, toast, announce, notice, errorBox,
   stateBadge, pageTitle, badge, withButton, COMMENT_TYPES,
 } from './ui.js';
+import { t } from './i18n.js';
 
 const REASONS = {
-  NOT_OPEN: 'Comments are not being taken: the consultation has no open round.',
-  ROUND_NOT_STARTED: 'The round has not started yet.',
-  ROUND_ENDED: 'The round has closed: comments are no longer taken.',
-  NOT_IN_AUDIENCE: 'This round is open to other organisations or countries: you may read the draft but not comment.',
-  ROLE_MAY_NOT_COMMENT: 'Observers read the draft and the published record; they do not comment.',
-  MEMBER_NOT_ACTIVE: 'Your membership is not active.',
-  SECTION_REMOVED: 'This section is not in the current version of the draft.',
+  NOT_OPEN: t('reader.reason.NOT_OPEN'),
+  ROUND_NOT_STARTED: t('reader.reason.ROUND_NOT_STARTED'),
+  ROUND_ENDED: t('reader.reason.ROUND_ENDED'),
+  NOT_IN_AUDIENCE: t('reader.reason.NOT_IN_AUDIENCE'),
+  ROLE_MAY_NOT_COMMENT: t('reader.reason.ROLE_MAY_NOT_COMMENT'),
+  MEMBER_NOT_ACTIVE: t('reader.reason.MEMBER_NOT_ACTIVE'),
+  SECTION_REMOVED: t('reader.reason.SECTION_REMOVED'),
 };
 
 let tocScroll = 0;
@@ -36,8 +37,8 @@ export async function commentRedirectView(ctx) {
     ctx.navigate(`#/c/${c}/s/${key}?comment=${ctx.params.id}`, { replace: true });
     return;
   }
-  ctx.title('Comment');
-  ctx.render(pageTitle('Comment'), commentCard(comment, { me: session.member, readOnly: true }));
+  ctx.title(t('reader.comment'));
+  ctx.render(pageTitle(t('reader.comment')), commentCard(comment, { me: session.member, readOnly: true }));
 }
 
 export async function readerView(ctx) {
@@ -53,15 +54,15 @@ export async function readerView(ctx) {
   if (!present.length) {
     ctx.title(consultation.title);
     ctx.render(readerHead(consultation, ctx), pageTitle(consultation.title),
-      notice('No draft has been imported into this consultation yet.', 'info'));
+      notice(t('reader.noDraft'), 'info'));
     return;
   }
   const key = ctx.params.key || present[0].key;
   const index = present.findIndex((s) => s.key === key);
   if (index < 0) {
-    ctx.title('Section not found');
-    ctx.render(readerHead(consultation, ctx), pageTitle('Section not found'),
-      notice(['This draft has no section "', key, '". ', h('a', { href: `#/c/${id}`, text: 'Go to the first section' }), '.'], 'warning'));
+    ctx.title(t('reader.sectionNotFound'));
+    ctx.render(readerHead(consultation, ctx), pageTitle(t('reader.sectionNotFound')),
+      notice([t('reader.missingSection', { key }), h('a', { href: `#/c/${id}`, text: t('reader.goFirstSection') }), '.'], 'warning'));
     return;
   }
   const sectionName = `${name}/sections/${key}`;
@@ -70,7 +71,7 @@ export async function readerView(ctx) {
     listAll('comments', { target: sectionName }, 'comments', { signal }),
     get('consultations:checkParticipation', { target: sectionName }, { signal }).catch((error) => ({ mayComment: false, message: error.message })),
   ]);
-  ctx.title(`${section.title} — ${consultation.title}`);
+  ctx.title(t('reader.sectionTitle', { section: section.title, consultation: consultation.title }));
 
   const counts = new Map();
   for (const s of (stats && stats.sections) || []) counts.set(idOf(s.scope), num(s.totalCount));
@@ -95,24 +96,24 @@ export async function readerView(ctx) {
           'data-key': s.key,
         },
         h('span', { class: 'toc-title', text: s.title }),
-        (consultation.currentVersion || 1) > 1 && s.change === 'ADDED' ? badge('new', 'new') : null,
-        (consultation.currentVersion || 1) > 1 && s.change === 'MODIFIED' ? badge('changed', 'changed') : null,
+        (consultation.currentVersion || 1) > 1 && s.change === 'ADDED' ? badge(t('reader.badgeNew'), 'new') : null,
+        (consultation.currentVersion || 1) > 1 && s.change === 'MODIFIED' ? badge(t('reader.badgeChanged'), 'changed') : null,
         h('span', { class: ['toc-count', n === 0 && 'zero'], 'data-testid': 'toc-count' },
           h('span', { 'aria-hidden': 'true', text: String(n) }),
-          h('span', { class: 'visually-hidden', text: `, ${n} ${n === 1 ? 'comment' : 'comments'}` }))));
+          h('span', { class: 'visually-hidden', text: `, ${t('reader.commentCount', { n })}` }))));
     }));
   };
   renderToc();
-  const toc = h('nav', { class: 'toc', 'aria-label': 'Sections of the draft', 'data-testid': 'toc' },
+  const toc = h('nav', { class: 'toc', 'aria-label': t('reader.tocLabel'), 'data-testid': 'toc' },
     h('details', { class: 'toc-details', open: window.matchMedia('(min-width: 64em)').matches },
-      h('summary', {}, h('span', { class: 'toc-heading', text: 'Contents' }), h('span', { class: 'muted small', text: ` · ${present.length} sections` })),
+      h('summary', {}, h('span', { class: 'toc-heading', text: t('reader.contents') }), h('span', { class: 'muted small', text: ` · ${t('reader.sectionCount', { n: present.length })}` })),
       tocList));
 
   // ---- the section's text ----
   const textEl = h('div', { class: 'section-text prose', 'data-testid': 'section-text', lang: 'en' });
   const quoteButton = h('button', {
     type: 'button', class: 'button small primary quote-button', hidden: true, 'data-testid': 'quote-selection',
-  }, 'Comment on the selected passage');
+  }, t('reader.quoteSelection'));
   const textWrap = h('div', { class: 'section-text-wrap' }, textEl, quoteButton);
   const anchoredRoots = () => state.comments.filter((c) => !c.parent && c.anchor && c.anchor.exact && c.state !== 'WITHDRAWN');
   const renderText = () => {
@@ -125,7 +126,7 @@ export async function readerView(ctx) {
     if (state.pending) highlights.push({ start: state.pending.start, end: state.pending.end, ids: ['pending'] });
     textEl.replaceChildren(src.trim()
       ? renderMarkdown(src, { highlights })
-      : h('p', { class: 'muted', text: 'This section has a heading only.' }));
+      : h('p', { class: 'muted', text: t('reader.headingOnly') }));
     for (const mark of textEl.querySelectorAll('mark[data-comments~="pending"]')) mark.classList.add('pending');
   };
   renderText();
@@ -165,7 +166,7 @@ export async function readerView(ctx) {
   quoteButton.addEventListener('click', () => {
     if (!lastSelection) return;
     if (codePointLength(lastSelection.exact) > 2000) {
-      toast('That passage is too long to quote: select at most 2000 characters.', 'error');
+      toast(t('reader.tooLong'), 'error');
       return;
     }
     state.pending = lastSelection;
@@ -184,16 +185,16 @@ export async function readerView(ctx) {
   const countEl = h('span', { class: 'muted', 'data-testid': 'comment-count' });
   // How the threads are ordered and which types are shown.
   const order = h('select', { id: 'comment-order', 'data-testid': 'comment-order' },
-    h('option', { value: 'oldest', text: 'Oldest first' }),
-    h('option', { value: 'newest', text: 'Newest first' }),
-    h('option', { value: 'position', text: 'Order of the text' }),
-    h('option', { value: 'endorsed', text: 'Most endorsed' }));
+    h('option', { value: 'oldest', text: t('reader.order.oldest') }),
+    h('option', { value: 'newest', text: t('reader.order.newest') }),
+    h('option', { value: 'position', text: t('reader.order.position') }),
+    h('option', { value: 'endorsed', text: t('reader.order.endorsed') }));
   const typeFilter = h('select', { id: 'comment-type-filter', 'data-testid': 'comment-type-filter' },
-    h('option', { value: '', text: 'All types' }),
+    h('option', { value: '', text: t('reader.allTypes') }),
     COMMENT_TYPES.map(([value, label]) => h('option', { value, text: label })));
   const listTools = h('div', { class: 'list-tools' },
-    h('div', { class: 'field inline' }, h('label', { for: 'comment-order', text: 'Order' }), order),
-    h('div', { class: 'field inline' }, h('label', { for: 'comment-type-filter', text: 'Show' }), typeFilter));
+    h('div', { class: 'field inline' }, h('label', { for: 'comment-order', text: t('reader.order') }), order),
+    h('div', { class: 'field inline' }, h('label', { for: 'comment-type-filter', text: t('reader.show') }), typeFilter));
   order.addEventListener('change', () => renderComments());
   typeFilter.addEventListener('change', () => renderComments());
   const positionOf = (c) => {
@@ -243,7 +244,7 @@ export async function readerView(ctx) {
       onQuote: (comment) => showPassage(idOf(comment.name)),
       currentRound: consultation.currentRound,
       actionsExtra: session.isSecretariat && !isReply && c.state === 'VISIBLE'
-        ? [h('a', { class: 'button small ghost', href: `#/admin/c/${id}/dispositions/s/${key}?comment=${idOf(c.name)}`, text: 'Respond' })]
+        ? [h('a', { class: 'button small ghost', href: `#/admin/c/${id}/dispositions/s/${key}?comment=${idOf(c.name)}`, text: t('reader.respond') })]
         : null,
     });
     listTools.hidden = state.comments.length < 2;
@@ -252,14 +253,14 @@ export async function readerView(ctx) {
       return h('li', { class: 'thread' },
         commentCard(root, cardOpts(root, false)),
         replies.length
-          ? h('ol', { class: 'replies', 'aria-label': `Replies to ${root.authorDisplayName || 'this comment'}` },
+          ? h('ol', { class: 'replies', 'aria-label': t('reader.repliesTo', { name: root.authorDisplayName || t('reader.thisComment') }) },
             replies.map((r) => {
               const parent = byName.get(r.parent);
               const parentAuthor = r.parent !== root.name && parent ? parent.authorDisplayName : '';
               return h('li', {}, commentCard(r, cardOpts(r, true, parentAuthor)));
             }))
           : null);
-    }) : h('li', { class: 'muted empty', text: typeFilter.value ? 'No comment of this type.' : mayComment ? 'No comments yet. Be the first: select a passage or write above.' : 'No comments on this section.' }));
+    }) : h('li', { class: 'muted empty', text: typeFilter.value ? t('reader.noneOfType') : mayComment ? t('reader.beFirst') : t('reader.noComments') }));
   };
 
   const composer = commentComposer({
@@ -270,7 +271,7 @@ export async function readerView(ctx) {
       renderText();
     },
     enabled: mayComment,
-    reason: participation.mayComment ? '' : (participation.message || REASONS[participation.reason] || 'You cannot comment on this section now.'),
+    reason: participation.mayComment ? '' : (participation.message || REASONS[participation.reason] || t('reader.reason.cannot')),
     onClearQuote: () => {
       state.pending = null;
       renderText();
@@ -294,7 +295,7 @@ export async function readerView(ctx) {
   const showPassage = (commentId) => {
     const marks = textEl.querySelectorAll(`mark[data-comments~="${commentId}"]`);
     if (!marks.length) {
-      toast('This passage is no longer in the text of this version.', 'info');
+      toast(t('reader.passageGone'), 'info');
       return;
     }
     marks[0].scrollIntoView({ block: 'center', behavior: prefersReducedMotion() ? 'auto' : 'smooth' });
@@ -309,7 +310,7 @@ export async function readerView(ctx) {
     activity.replaceChildren();
     renderComments();
     renderText();
-    announce('Comments updated.');
+    announce(t('reader.updated'));
   };
   const onNotification = (event) => {
     const n = event.detail;
@@ -317,8 +318,8 @@ export async function readerView(ctx) {
     const target = payload && payload.comment && payload.comment.target;
     if (target !== sectionName) return;
     replace(activity, notice([
-      'There is new activity in this section. ',
-      h('button', { type: 'button', class: 'button small secondary', text: 'Show it', 'data-testid': 'show-activity', onclick: (e) => withButton(e.currentTarget, reload) }),
+      t('reader.newActivity'),
+      h('button', { type: 'button', class: 'button small secondary', text: t('reader.showIt'), 'data-testid': 'show-activity', onclick: (e) => withButton(e.currentTarget, reload) }),
     ], 'info'));
   };
   window.addEventListener('cdc:notification', onNotification);
@@ -328,21 +329,21 @@ export async function readerView(ctx) {
 
   const prev = present[index - 1];
   const next = present[index + 1];
-  const pager = h('nav', { class: 'pager', 'aria-label': 'Previous and next section' },
-    prev ? h('a', { href: `#/c/${id}/s/${prev.key}`, rel: 'prev', 'data-testid': 'prev-section' }, h('span', { class: 'muted small', text: 'Previous' }), h('span', { text: prev.title })) : h('span'),
-    next ? h('a', { href: `#/c/${id}/s/${next.key}`, rel: 'next', class: 'next', 'data-testid': 'next-section' }, h('span', { class: 'muted small', text: 'Next' }), h('span', { text: next.title })) : h('span'));
+  const pager = h('nav', { class: 'pager', 'aria-label': t('reader.pagerLabel') },
+    prev ? h('a', { href: `#/c/${id}/s/${prev.key}`, rel: 'prev', 'data-testid': 'prev-section' }, h('span', { class: 'muted small', text: t('reader.previous') }), h('span', { text: prev.title })) : h('span'),
+    next ? h('a', { href: `#/c/${id}/s/${next.key}`, rel: 'next', class: 'next', 'data-testid': 'next-section' }, h('span', { class: 'muted small', text: t('reader.next') }), h('span', { text: next.title })) : h('span'));
 
   const article = h('article', { class: 'section-view', 'aria-labelledby': 'section-title', 'data-testid': 'section', 'data-key': key },
-    h('p', { class: 'eyebrow' }, `Section ${index + 1} of ${present.length} · draft version ${section.version}`),
+    h('p', { class: 'eyebrow' }, t('reader.position', { n: index + 1, total: present.length, version: section.version })),
     h('h1', { id: 'section-title', tabindex: '-1', 'data-testid': 'section-title', text: section.title }),
     changes,
-    mayComment ? h('p', { class: 'hint select-hint', text: 'Select a passage of the text to comment on it.' }) : null,
+    mayComment ? h('p', { class: 'hint select-hint', text: t('reader.selectHint') }) : null,
     textWrap,
     pager);
 
   const aside = h('aside', { class: 'comments-pane', 'aria-labelledby': 'comments-heading', 'data-testid': 'comments-pane' },
     h('div', { class: 'pane-head' },
-      h('h2', { id: 'comments-heading' }, 'Comments ', countEl),
+      h('h2', { id: 'comments-heading' }, t('reader.commentsHeading'), countEl),
       followButton(sectionName, 'section', { testid: 'follow-section' })),
     activity,
     composer.element,
@@ -357,8 +358,8 @@ export async function readerView(ctx) {
       ctx.refresh();
       return;
     }
-    replace(activity, notice('The round has just opened or closed. Your text is kept; reload the page to see where things stand.', 'warning'));
-    announce('The round has just opened or closed.', { assertive: true });
+    replace(activity, notice(t('reader.roundChanged'), 'warning'));
+    announce(t('reader.roundChangedShort'), { assertive: true });
   };
   ctx.render(
     readerHead(consultation, ctx, onExpire),
@@ -393,14 +394,14 @@ function readerHead(consultation, ctx, onExpire = () => ctx.refresh()) {
   const published = consultation.state === 'PUBLISHED';
   return h('div', { class: 'reader-head' },
     h('p', { class: 'breadcrumbs' },
-      h('a', { href: '#/consultations', text: 'Consultations' }), ' › ',
+      h('a', { href: '#/consultations', text: t('nav.consultations') }), ' › ',
       h('a', { href: `#/c/${id}`, text: consultation.title, 'data-testid': 'consultation-title' })),
     h('div', { class: 'reader-status' },
       stateBadge(consultation),
       roundStatus(consultation, { onExpire }),
-      session.isSecretariat ? h('a', { class: 'button small secondary', href: `#/admin/c/${id}`, text: 'Manage' }) : null),
+      session.isSecretariat ? h('a', { class: 'button small secondary', href: `#/admin/c/${id}`, text: t('reader.manage') }) : null),
     published ? h('details', { class: 'record-download' },
-      h('summary', { text: 'Download the comment–response record' }),
+      h('summary', { text: t('reader.download') }),
       exportControls(consultation)) : null);
 }
 
@@ -409,7 +410,7 @@ async function changesPanel(consultation, section, signal) {
   const version = section.version || consultation.currentVersion || 1;
   const wrap = h('div', { class: 'changes', 'data-testid': 'section-changes' });
   if (version <= 1) {
-    wrap.append(h('p', { class: 'muted small', text: 'First version of the draft: later rounds show here what changed.' }));
+    wrap.append(h('p', { class: 'muted small', text: t('reader.firstVersion') }));
     return wrap;
   }
   const previous = (consultation.rounds || [])
@@ -417,11 +418,11 @@ async function changesPanel(consultation, section, signal) {
     .filter((v) => v && v < version)
     .sort((a, b) => b - a)[0] || version - 1;
   if (section.change === 'UNCHANGED') {
-    wrap.append(h('p', { class: 'muted small', text: `Unchanged since version ${previous}.` }));
+    wrap.append(h('p', { class: 'muted small', text: t('reader.unchangedSince', { version: previous }) }));
     return wrap;
   }
   if (section.change === 'ADDED' && previous === version - 1) {
-    wrap.append(h('p', {}, badge('new', 'new'), ` This section is new in version ${version}.`));
+    wrap.append(h('p', {}, badge(t('reader.badgeNew'), 'new'), t('reader.newInVersion', { version })));
     return wrap;
   }
   let diff;
@@ -433,11 +434,11 @@ async function changesPanel(consultation, section, signal) {
     return wrap;
   }
   if (diff.change === 'UNCHANGED') {
-    wrap.append(h('p', { class: 'muted small', text: `Unchanged since version ${previous}.` }));
+    wrap.append(h('p', { class: 'muted small', text: t('reader.unchangedSince', { version: previous }) }));
     return wrap;
   }
   if (diff.change === 'ADDED') {
-    wrap.append(h('p', {}, badge('new', 'new'), ` This section is new since version ${previous}.`));
+    wrap.append(h('p', {}, badge(t('reader.badgeNew'), 'new'), t('reader.newSinceVersion', { version: previous })));
     return wrap;
   }
   const lines = diff.lines || [];
@@ -445,17 +446,15 @@ async function changesPanel(consultation, section, signal) {
   const removed = lines.filter((l) => l.op === 'DELETE').length;
   const details = h('details', { class: 'diff', 'data-testid': 'section-diff' },
     h('summary', {},
-      badge('changed', 'changed'),
-      ` Changed since version ${previous}: ${added} ${added === 1 ? 'line' : 'lines'} added, ${removed} removed`,
-      diff.moved ? ', and moved' : '',
-      '. Show the changes'),
+      badge(t('reader.badgeChanged'), 'changed'),
+      t('reader.changedSince', { version: previous, added, removed, moved: !!diff.moved })),
     diff.fromTitle && diff.fromTitle !== diff.toTitle
-      ? h('p', {}, 'Title was: ', h('del', { text: diff.fromTitle }))
+      ? h('p', {}, t('reader.titleWas'), h('del', { text: diff.fromTitle }))
       : null,
     h('ol', { class: 'diff-lines' }, lines.map((l) => {
       const kind = l.op === 'INSERT' ? 'ins' : l.op === 'DELETE' ? 'del' : 'eq';
       return h('li', { class: `diff-${kind}` },
-        h('span', { class: 'visually-hidden', text: kind === 'ins' ? 'Added: ' : kind === 'del' ? 'Removed: ' : '' }),
+        h('span', { class: 'visually-hidden', text: kind === 'ins' ? t('reader.added') : kind === 'del' ? t('reader.removed') : '' }),
         h(kind === 'ins' ? 'ins' : kind === 'del' ? 'del' : 'span', { text: l.text || ' ' }));
     })));
   wrap.append(details);
@@ -471,10 +470,10 @@ function commentComposer({ sectionName, text, enabled, reason, onPosted, onClear
   let rid = requestId();
   const quoteText = h('blockquote', { class: 'composer-quote', 'data-testid': 'composer-quote' });
   const quoteBox = h('div', { class: 'quote-box', hidden: true },
-    h('p', { class: 'label', text: 'Quoted passage' }),
+    h('p', { class: 'label', text: t('reader.quoted') }),
     quoteText,
     h('button', {
-      type: 'button', class: 'button small ghost', text: 'Remove the quote', 'data-testid': 'clear-quote',
+      type: 'button', class: 'button small ghost', text: t('reader.removeQuote'), 'data-testid': 'clear-quote',
       onclick: () => {
         setQuote(null);
         onClearQuote();
@@ -484,7 +483,7 @@ function commentComposer({ sectionName, text, enabled, reason, onPosted, onClear
   const type = typeSelect('GENERAL', { 'data-testid': 'comment-type' });
   const body = h('textarea', { name: 'body', rows: 5, required: true, maxlength: 10000, 'data-testid': 'comment-body' });
   const proposed = h('textarea', { name: 'proposedChange', rows: 3, maxlength: 10000, 'data-testid': 'comment-proposed-change' });
-  const hint = h('p', { class: 'hint', text: 'To comment on a particular passage, select it in the text first.' });
+  const hint = h('p', { class: 'hint', text: t('reader.quoteHint') });
   // Without a mouse (or on a touch screen), a passage can be typed or
   // pasted instead of selected: it is found in the text, white space
   // being flexible.
@@ -492,13 +491,13 @@ function commentComposer({ sectionName, text, enabled, reason, onPosted, onClear
   const typedError = h('p', { class: 'field-error', hidden: true, id: 'typed-quote-error' });
   typed.setAttribute('aria-describedby', 'typed-quote-error');
   const typedBox = h('details', { class: 'typed-quote' },
-    h('summary', { text: 'Or type the passage to quote' }),
+    h('summary', { text: t('reader.typeQuote') }),
     h('div', { class: 'field' },
-      h('label', { for: 'typed-quote', text: 'Passage from the section text' }),
+      h('label', { for: 'typed-quote', text: t('reader.typedLabel') }),
       typed,
       typedError),
     h('button', {
-      type: 'button', class: 'button small secondary', text: 'Quote this passage', 'data-testid': 'typed-quote-submit',
+      type: 'button', class: 'button small secondary', text: t('reader.quoteThis'), 'data-testid': 'typed-quote-submit',
       onclick: () => {
         const found = findPassage(text, typed.value);
         if (found.error) {
@@ -525,15 +524,15 @@ function commentComposer({ sectionName, text, enabled, reason, onPosted, onClear
     }
   });
   const form = h('form', { class: 'composer', 'data-testid': 'comment-form', novalidate: true, 'aria-labelledby': 'composer-heading' },
-    h('h3', { id: 'composer-heading', text: 'Your comment on this section' }),
+    h('h3', { id: 'composer-heading', text: t('reader.composerHeading') }),
     hint,
     typedBox,
     quoteBox,
-    field('Type of comment', type, { field: 'comment.type' }),
-    field('Comment', body, { field: 'comment.body', hint: 'Explain your point; you may use *emphasis* and lists.' }),
-    field('Proposed change', proposed, { field: 'comment.proposed_change', optional: true, hint: 'New wording you propose for the passage.' }),
+    field(t('reader.type'), type, { field: 'comment.type' }),
+    field(t('reader.comment'), body, { field: 'comment.body', hint: t('reader.bodyHint') }),
+    field(t('reader.proposed'), proposed, { field: 'comment.proposed_change', optional: true, hint: t('reader.proposedHint') }),
     h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'button primary', text: 'Post comment', 'data-testid': 'comment-submit' })));
+      h('button', { type: 'submit', class: 'button primary', text: t('reader.post'), 'data-testid': 'comment-submit' })));
 
   function setQuote(q) {
     quote = q;
@@ -544,7 +543,7 @@ function commentComposer({ sectionName, text, enabled, reason, onPosted, onClear
     if (q) {
       form.scrollIntoView({ block: 'nearest', behavior: prefersReducedMotion() ? 'auto' : 'smooth' });
       body.focus({ preventScroll: true });
-      announce('The passage is quoted in your comment. Write your comment below it.');
+      announce(t('reader.quotedAnnounce'));
     }
   }
 
@@ -574,7 +573,7 @@ function commentComposer({ sectionName, text, enabled, reason, onPosted, onClear
     proposed.value = '';
     type.value = 'GENERAL';
     setQuote(null);
-    toast('Your comment is posted.', 'success');
+    toast(t('reader.posted'), 'success');
     onPosted(created);
   });
 
@@ -593,13 +592,13 @@ function commentComposer({ sectionName, text, enabled, reason, onPosted, onClear
  */
 export function findPassage(src, typed) {
   const words = String(typed || '').trim().split(/\s+/).filter(Boolean);
-  if (!words.length) return { error: 'Type a passage of the section text first.' };
+  if (!words.length) return { error: t('reader.typeFirst') };
   const pattern = new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+'), 'g');
   const matches = [...src.matchAll(pattern)];
-  if (!matches.length) return { error: 'This passage is not in the text of the section. Copy it exactly as it is written.' };
-  if (matches.length > 1) return { error: `This passage occurs ${matches.length} times in the section. Add a few words before or after it.` };
+  if (!matches.length) return { error: t('reader.notInText') };
+  if (matches.length > 1) return { error: t('reader.occurs', { n: matches.length }) };
   const start = matches[0].index;
   const exact = matches[0][0];
-  if (codePointLength(exact) > 2000) return { error: 'That passage is too long to quote: at most 2000 characters.' };
+  if (codePointLength(exact) > 2000) return { error: t('reader.tooLongTyped') };
   return { start, end: start + exact.length, exact };
 }

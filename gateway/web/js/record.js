@@ -5,6 +5,7 @@
 import { jsonLines } from './api.js';
 import { session } from './session.js';
 import { h, idOf, withButton, download, orgTypeLabel, commentTypeLabel, outcomeLabel, announce } from './ui.js';
+import { t } from './i18n.js';
 
 const COLUMNS = [
   ['round', (r) => r.round || 0],
@@ -62,13 +63,13 @@ export function exportControls(consultation) {
   const select = h('select', { 'data-testid': 'export-round' },
     rounds.slice().reverse().map((r) => h('option', {
       value: String(r.number),
-      text: `Round ${r.number}${r.publishTime ? ' (published)' : ' (not yet published: a draft of the record)'}`,
+      text: t('record.roundOption', { n: r.number, published: !!r.publishTime }),
     })));
   const status = h('p', { class: 'muted small', role: 'status', 'data-testid': 'export-status' });
   const run = (format) => async (event) => {
     const round = Number(select.value || 0);
     await withButton(event.currentTarget, async () => {
-      status.textContent = 'Preparing the record…';
+      status.textContent = t('record.preparing');
       try {
         const rows = await readRecord(consultation.name, round);
         const base = `${id}-round-${round}-comment-response-record`;
@@ -77,7 +78,7 @@ export function exportControls(consultation) {
         } else {
           download(`${base}.jsonl`, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''), 'application/x-ndjson');
         }
-        status.textContent = `Downloaded ${rows.length} ${rows.length === 1 ? 'row' : 'rows'} (${format === 'csv' ? 'CSV' : 'JSON lines'}).`;
+        status.textContent = t('record.downloaded', { n: rows.length, format: format === 'csv' ? 'CSV' : 'JSON lines' });
         announce(status.textContent);
       } catch (error) {
         status.textContent = '';
@@ -85,13 +86,13 @@ export function exportControls(consultation) {
       }
     });
   };
-  if (!rounds.length) return h('p', { class: 'muted', text: 'No round has a record to download yet.' });
+  if (!rounds.length) return h('p', { class: 'muted', text: t('record.none') });
   const roundId = `export-round-${id}`;
   select.id = roundId;
   return h('div', { class: 'export-controls', 'data-testid': 'export-controls' },
-    h('div', { class: 'field inline' }, h('label', { for: roundId, text: 'Round' }), select),
+    h('div', { class: 'field inline' }, h('label', { for: roundId, text: t('record.round') }), select),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'button secondary', text: 'Download CSV', 'data-testid': 'export-csv', onclick: run('csv') }),
-      h('button', { type: 'button', class: 'button secondary', text: 'Download JSON lines', 'data-testid': 'export-jsonl', onclick: run('jsonl') })),
+      h('button', { type: 'button', class: 'button secondary', text: t('record.csv'), 'data-testid': 'export-csv', onclick: run('csv') }),
+      h('button', { type: 'button', class: 'button secondary', text: t('record.jsonl'), 'data-testid': 'export-jsonl', onclick: run('jsonl') })),
     status);
 }

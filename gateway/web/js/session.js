@@ -2,6 +2,7 @@
 // GET /v1/members:authenticate returns for it. Listeners hear every change.
 
 import { get, post, getToken, setToken, onSessionEnded } from './api.js';
+import { t } from './i18n.js';
 
 const listeners = new Set();
 let principal = null;
@@ -58,7 +59,7 @@ export async function restoreSession() {
     if (error.code === 16) {
       setToken('');
       principal = null;
-      endedReason = 'Your session has ended. Please sign in again.';
+      endedReason = t('session.ended');
     } else {
       throw error;
     }
@@ -93,7 +94,7 @@ onSessionEnded(() => {
   if (!principal) return;
   setToken('');
   principal = null;
-  endedReason = 'Your session has ended (it expired or was revoked). Please sign in again.';
+  endedReason = t('session.expired');
   notify();
 });
 
