@@ -470,11 +470,16 @@ void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
 
   // The API: rate limits first, by token and by address.
   const std::string& authorization = request.Header("authorization");
-  if (!MetadataSafe(authorization) ||
-      !MetadataSafe(request.Header("last-event-id"))) {
+  if (!MetadataSafe(authorization)) {
     return finish("unrouted",
                   ErrorResponse(absl::UnauthenticatedError(
                                     "authorization: malformed header"),
+                                extra));
+  }
+  if (!MetadataSafe(request.Header("last-event-id"))) {
+    return finish("unrouted",
+                  ErrorResponse(absl::InvalidArgumentError(
+                                    "last-event-id: printable ASCII only"),
                                 extra));
   }
   if (limiter_ != nullptr) {

@@ -507,6 +507,11 @@ TEST_F(GatewayTest, HostileHeadersAndHeadRequestsAreHandled) {
   HttpReply bad = Call(http::verb::get, "/v1/members", "", "",
                        {{"authorization", "Bearer \xc3\xa9t\xe9"}});
   EXPECT_EQ(bad.status, 401);
+  HttpReply bad_id =
+      Call(http::verb::get, "/v1/notifications:stream", "", member_,
+           {{"last-event-id", "members/x/notifications/\xc3\xa9"}});
+  EXPECT_EQ(bad_id.status, 400);
+  EXPECT_THAT(bad_id.body, HasSubstr("last-event-id"));
   EXPECT_EQ(Call(http::verb::get, "/healthz").status, 200);
   // HEAD: the headers of a GET, no body.
   HttpReply head = Call(http::verb::head, "/assets/app.js");

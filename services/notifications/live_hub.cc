@@ -586,8 +586,8 @@ void LiveHub::ServeMember(const std::string& member_id) {
     const int room = stream->Room();
     if (room == 0) continue;  // closed, or full: Drained() asks again
     if (!stream->started) {
-      // The counters first: where "only new ones" starts, and whether the
-      // replay lost anything to the inbox cap.
+      // The counters first: the unread count, and whether the replay lost
+      // anything to the inbox cap.
       absl::StatusOr<InboxSlice> now =
           store_->ListAfter(member_id, std::numeric_limits<int64_t>::max(), 0);
       if (!now.ok()) {
@@ -596,15 +596,12 @@ void LiveHub::ServeMember(const std::string& member_id) {
       }
       const int64_t last_seen = stream->last_seen();
       // A replay from before what the inbox keeps starts at its oldest.
-      stream->position = last_seen >= 0
-                             ? std::max(last_seen, now->trimmed_through)
-                             : now->last_seq;
+      stream->position = std::max(last_seen, now->trimmed_through);
       v1::SubscribeResponse hello;
       v1::Heartbeat* heartbeat = hello.mutable_heartbeat();
       *heartbeat->mutable_time() = Now();
       heartbeat->set_unread_count(static_cast<int32_t>(now->unread_count));
-      heartbeat->set_truncated(last_seen >= 0 &&
-                               last_seen < now->trimmed_through);
+      heartbeat->set_truncated(last_seen < now->trimmed_through);
       stream->Push(std::move(hello));
       stream->started = true;
     }

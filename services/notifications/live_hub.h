@@ -77,7 +77,8 @@ class LiveHub final {
   LiveHub& operator=(const LiveHub&) = delete;
 
   // A Subscribe stream for `member` (already authorized), replaying after
-  // inbox number `last_seen` (-1: only new ones). RESOURCE_EXHAUSTED when
+  // inbox number `last_seen` (the service fixes it at the call: for "only new
+  // ones", the newest number then). RESOURCE_EXHAUSTED when
   // the member has too many streams here.
   // `token` is the caller's, checked again every recheck_interval.
   absl::StatusOr<grpc::ServerWriteReactor<v1::SubscribeResponse>*>

@@ -4,40 +4,14 @@
 # through reflection, and Ctrl-C (SIGINT to the script, as a terminal sends
 # it) stops everything cleanly.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/cdc-e2e-XXXXXX")
-base_port=$((20000 + RANDOM % 20000))
-deploy_pid=
-
-cleanup() {
-  if [[ -n "$deploy_pid" ]] && kill -0 "$deploy_pid" 2>/dev/null; then
-    kill -TERM "$deploy_pid" 2>/dev/null || true
-    wait "$deploy_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/deployment.sh"
 
 if [[ ! -d "$here/node_modules" ]]; then
   echo "tests/e2e/node_modules is missing: run tests/run (it runs npm ci)" >&2
   exit 1
 fi
 
-# Job control, so that the background deployment keeps SIGINT (a
-# non-interactive shell would start it with SIGINT ignored).
-set -m
-"$root/deploy/local/run" --no-install --no-build --var-dir "$work/var" \
-  --base-port "$base_port" >"$work/deploy.out" 2>&1 &
-deploy_pid=$!
-for _ in $(seq 300); do
-  [[ -f "$work/var/ready" ]] && break
-  kill -0 "$deploy_pid" 2>/dev/null || { cat "$work/deploy.out"; exit 1; }
-  sleep 0.1
-done
-[[ -f "$work/var/ready" ]] || { echo "cdc did not start"; cat "$work/deploy.out"; exit 1; }
-
-token=$(grep -A1 '^Secretariat token' "$work/deploy.out" | tail -1 | tr -d ' ')
+start_deployment
 CDC_MEMBERS_ADDRESS="127.0.0.1:$((base_port + 1))" CDC_TOKEN="$token" \
   node "$here/members_smoke.mjs"
 
@@ -100,17 +74,4 @@ grep -q "open (accepting comments)" <<<"$show" || {
   echo "the gateway's gRPC front did not serve the cdc tool:"; echo "$show"; exit 1; }
 echo "ok - the gateway's gRPC front serves the cdc tool"
 
-kill -INT "$deploy_pid"
-wait "$deploy_pid"
-deploy_pid=
-grep -q '^stopped\.$' "$work/deploy.out" || {
-  echo "deploy/local/run did not stop cleanly"; cat "$work/deploy.out"; exit 1; }
-for port in "$base_port" "$((base_port + 1))" "$((base_port + 2))" \
-  "$((base_port + 3))" "$((base_port + 4))" "$((base_port + 80))" \
-  "$((base_port + 81))"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "port $port still answers after the stop" >&2
-    exit 1
-  fi
-done
-echo "deploy/local/run stopped cleanly"
+stop_deployment
