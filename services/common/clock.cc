@@ -1,5 +1,7 @@
 #include "services/common/clock.h"
 
+#include <google/protobuf/util/time_util.h>
+
 namespace cdc {
 namespace {
 
@@ -13,6 +15,16 @@ class RealClock final : public Clock {
 const Clock& Clock::Real() {
   static const RealClock* const clock = new RealClock();
   return *clock;
+}
+
+google::protobuf::Timestamp ToProtoTime(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      absl::ToUnixMillis(t));
+}
+
+absl::Time FromProtoTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMillis(
+      google::protobuf::util::TimeUtil::TimestampToMilliseconds(t));
 }
 
 }  // namespace cdc

@@ -2,6 +2,8 @@
 // sleeping.
 #pragma once
 
+#include <google/protobuf/timestamp.pb.h>
+
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -39,5 +41,10 @@ class FakeClock final : public Clock {
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
+
+// absl::Time <-> google.protobuf.Timestamp at millisecond precision, the
+// precision every store keeps.
+google::protobuf::Timestamp ToProtoTime(absl::Time t);
+absl::Time FromProtoTime(const google::protobuf::Timestamp& t);
 
 }  // namespace cdc
