@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
 
 #include <algorithm>
 #include <map>
@@ -13,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cdc/v1/community.grpc.pb.h"
 #include "cdc/v1/consultations.grpc.pb.h"
 #include "cdc/v1/members.grpc.pb.h"
 #include "services/comments/anchor.h"
@@ -23,16 +25,20 @@
 #include "services/common/status.h"
 #include "services/common/status_macros.h"
 #include "services/common/validation.h"
+#include "services/common/word_index.h"
 
 namespace cdc::comments {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 using Participation = v1::CheckParticipationResponse;
+using Access = v1::CheckTargetAccessResponse;
 
 constexpr size_t kMaxBody = 10000;
 constexpr size_t kMaxResponse = 5000;
 constexpr size_t kMaxReason = 1000;
+constexpr int kDefaultSearchLimit = 200;  // SearchComments' hits by default
+constexpr int kMaxSearchLimit = 1000;     // and at most
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
@@ -48,13 +54,22 @@ bool IsSecretariat(const v1::Principal& p) {
   return p.role() == v1::ROLE_SECRETARIAT;
 }
 
+bool IsCommunity(v1::Comment::TargetKind kind) {
+  return kind == v1::Comment::TARGET_TOPIC ||
+         kind == v1::Comment::TARGET_CONVERSATION ||
+         kind == v1::Comment::TARGET_RESOURCE;
+}
+
 // Clears what `caller` may not see of a comment they may read: open flags
-// (moderators only), the moderation reason (its author and moderators), and
-// a withdrawn comment's text and anchor (moderators only).
-void Redact(const v1::Principal& caller, v1::Comment* c) {
+// (moderators of its target only), the moderation reason (its author and
+// moderators), and a withdrawn comment's text and anchor (the secretariat
+// only). `moderator`: the caller moderates the comment's target.
+void Redact(const v1::Principal& caller, bool moderator, v1::Comment* c) {
   if (IsSecretariat(caller)) return;
-  c->set_flag_count(0);
-  if (caller.member() != c->author()) c->clear_moderation_reason();
+  if (!moderator) c->set_flag_count(0);
+  if (!moderator && caller.member() != c->author()) {
+    c->clear_moderation_reason();
+  }
   if (c->state() == v1::Comment::WITHDRAWN) {
     c->clear_body();
     c->clear_proposed_change();
@@ -72,27 +87,40 @@ struct Target {
   std::string consultation;  // "consultations/{c}" for sections
 };
 
+// A section ("consultations/{c}/sections/{key}"), topic ("spaces/{s}/
+// topics/{t}"), conversation ("conversations/{x}") or library resource
+// ("resources/{r}"), each id 1..64 characters of [a-z0-9-].
 absl::StatusOr<Target> ParseTarget(absl::string_view field,
                                    absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  const auto ids_ok = [&](std::initializer_list<size_t> at) {
+    for (size_t i : at) {
+      if (!ParseResourceId(field, absl::StrCat("x/", parts[i]), "x").ok()) {
+        return false;
+      }
+    }
+    return true;
+  };
   if (parts.size() == 4 && parts[0] == "consultations" &&
-      parts[2] == "sections" && !parts[1].empty() && !parts[3].empty()) {
-    CDC_RETURN_IF_ERROR(
-        ParseResourceId(field, absl::StrCat("c/", parts[1]), "c").status());
-    CDC_RETURN_IF_ERROR(
-        ParseResourceId(field, absl::StrCat("s/", parts[3]), "s").status());
+      parts[2] == "sections" && ids_ok({1, 3})) {
     return Target{v1::Comment::TARGET_SECTION,
                   absl::StrCat("consultations/", parts[1])};
   }
-  if ((parts.size() == 4 && parts[0] == "spaces" && parts[2] == "topics") ||
-      (parts.size() == 2 &&
-       (parts[0] == "conversations" || parts[0] == "resources"))) {
-    return absl::UnimplementedError(
-        absl::StrCat(field, ": comments on ", parts[0],
-                     " arrive with cdc-community, which is not built yet"));
+  if (parts.size() == 4 && parts[0] == "spaces" && parts[2] == "topics" &&
+      ids_ok({1, 3})) {
+    return Target{v1::Comment::TARGET_TOPIC, ""};
+  }
+  if (parts.size() == 2 && parts[0] == "conversations" && ids_ok({1})) {
+    return Target{v1::Comment::TARGET_CONVERSATION, ""};
+  }
+  if (parts.size() == 2 && parts[0] == "resources" && ids_ok({1})) {
+    return Target{v1::Comment::TARGET_RESOURCE, ""};
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      field, ": must be a section name like consultations/{c}/sections/{key}"));
+      field,
+      ": must name a section, topic, conversation or resource, like "
+      "consultations/{c}/sections/{key}, spaces/{s}/topics/{t}, "
+      "conversations/{x} or resources/{r}"));
 }
 
 absl::StatusOr<std::string> ParseCommentName(absl::string_view field,
@@ -103,7 +131,8 @@ absl::StatusOr<std::string> ParseCommentName(absl::string_view field,
   return id;
 }
 
-// Why the target's owner refused, as the caller should hear it.
+// Why cdc-consultations refused a write on a section, as the caller should
+// hear it.
 absl::Status Refusal(const Participation& answer) {
   const std::string why = answer.message().empty()
                               ? Participation::Reason_Name(answer.reason())
@@ -117,6 +146,47 @@ absl::Status Refusal(const Participation& answer) {
       return absl::FailedPreconditionError(why);
   }
 }
+
+// Why cdc-community refused a post on a topic, conversation or resource:
+// who the caller is (not a member, observer, blocked) is PERMISSION_DENIED;
+// the state of the target (closed, archived, alone) FAILED_PRECONDITION.
+absl::Status Refusal(const Access& answer) {
+  const std::string why = answer.message().empty()
+                              ? Access::Reason_Name(answer.reason())
+                              : answer.message();
+  switch (answer.reason()) {
+    case Access::NOT_A_SPACE_MEMBER:
+    case Access::ROLE_MAY_NOT_POST:
+    case Access::BLOCKED:
+      return absl::PermissionDeniedError(why);
+    default:
+      return absl::FailedPreconditionError(why);
+  }
+}
+
+// A remote call's answer, or its status when it failed.
+template <typename T>
+absl::StatusOr<T> AnswerOf(const grpc::Status& status, T answer) {
+  if (!status.ok()) return FromGrpcStatus(status);
+  return answer;
+}
+
+// What one call has learned from the owners of targets, so that each
+// consultation and each community target is asked about once per call.
+struct Answers {
+  std::map<std::string, absl::StatusOr<v1::Consultation>> consultations;
+  std::map<std::string, absl::StatusOr<Access>> access;  // by target
+};
+
+// What a write on a target needs from the target's owner.
+struct Permission {
+  int round = 0;                          // sections: the open round
+  int draft_version = 0;                  // sections: the round's draft
+  std::optional<absl::Time> closes_at;    // sections: the round's end
+  std::string section_text;               // sections: to resolve anchors
+  std::string space;                      // topics: "spaces/{s}"
+  std::vector<std::string> participants;  // conversations
+};
 
 v1::CommentRef Ref(const v1::Comment& c) {
   v1::CommentRef ref;
@@ -170,10 +240,12 @@ class CommentsService::Impl {
  public:
   Impl(CommentsStore* store, Authenticator* authenticator,
        std::shared_ptr<grpc::Channel> consultations,
+       std::shared_ptr<grpc::Channel> community,
        std::shared_ptr<grpc::Channel> members, const Clock& clock)
       : store_(store),
         authenticator_(authenticator),
         consultations_(v1::ConsultationsService::NewStub(consultations)),
+        community_(v1::CommunityService::NewStub(community)),
         members_(v1::MembersService::NewStub(members)),
         clock_(clock) {}
 
@@ -197,51 +269,194 @@ class CommentsService::Impl {
     return answer;
   }
 
-  // Whether the comment's round still takes writes from the caller: its
-  // round must be the open one. Returns the deadline for the script.
+  // cdc-community's answer about the caller and a topic, conversation or
+  // resource, asked once per call.
+  absl::StatusOr<Access> CommunityAccess(const grpc::ServerContext& context,
+                                         const std::string& target,
+                                         Answers* answers) {
+    auto it = answers->access.find(target);
+    if (it != answers->access.end()) return it->second;
+    v1::CheckTargetAccessRequest request;
+    request.set_target(target);
+    Access answer;
+    const grpc::Status status =
+        community_->CheckTargetAccess(Forward(context).get(), request, &answer);
+    return answers->access.emplace(target, AnswerOf(status, std::move(answer)))
+        .first->second;
+  }
+
+  // Asks cdc-community about every target of `targets` not yet known, many
+  // at a time, so that a search over posts on many topics waits for one
+  // answer's time per batch rather than for each answer in turn.
+  void PrefetchAccess(const grpc::ServerContext& context,
+                      const std::set<std::string>& targets, Answers* answers) {
+    constexpr size_t kInFlight = 64;
+    struct Pending {
+      std::string target;
+      std::unique_ptr<grpc::ClientContext> context;
+      v1::CheckTargetAccessRequest request;
+      Access answer;
+      grpc::Status status;
+      std::unique_ptr<grpc::ClientAsyncResponseReader<Access>> reader;
+    };
+    std::vector<std::string> unknown;
+    for (const std::string& target : targets) {
+      if (!answers->access.contains(target)) unknown.push_back(target);
+    }
+    for (size_t begin = 0; begin < unknown.size(); begin += kInFlight) {
+      grpc::CompletionQueue queue;
+      std::vector<std::unique_ptr<Pending>> batch;
+      for (size_t i = begin; i < std::min(unknown.size(), begin + kInFlight);
+           ++i) {
+        auto pending = std::make_unique<Pending>();
+        pending->target = unknown[i];
+        pending->context = Forward(context);
+        pending->request.set_target(unknown[i]);
+        pending->reader = community_->PrepareAsyncCheckTargetAccess(
+            pending->context.get(), pending->request, &queue);
+        pending->reader->StartCall();
+        pending->reader->Finish(&pending->answer, &pending->status,
+                                pending.get());
+        batch.push_back(std::move(pending));
+      }
+      for (size_t done = 0; done < batch.size(); ++done) {
+        void* tag = nullptr;
+        bool ok = false;
+        if (!queue.Next(&tag, &ok)) break;
+      }
+      queue.Shutdown();
+      void* tag = nullptr;
+      bool ok = false;
+      while (queue.Next(&tag, &ok)) {
+      }
+      for (const auto& pending : batch) {
+        answers->access.emplace(
+            pending->target,
+            AnswerOf(pending->status, std::move(pending->answer)));
+      }
+    }
+  }
+
+  // Whether the caller may write on `c`'s target now, and what the write
+  // needs to know: cdc-consultations decides for sections, cdc-community
+  // for the rest. NOT_FOUND, PERMISSION_DENIED or FAILED_PRECONDITION (the
+  // owner's reason) otherwise.
+  absl::StatusOr<Permission> MayWrite(const grpc::ServerContext& context,
+                                      const v1::Comment& c, Answers* answers) {
+    Permission permission;
+    if (c.target_kind() == v1::Comment::TARGET_SECTION) {
+      CDC_ASSIGN_OR_RETURN(Participation answer,
+                           Participate(context, c.target()));
+      if (!answer.may_comment()) return Refusal(answer);
+      permission.round = answer.round();
+      permission.draft_version = answer.draft_version();
+      permission.closes_at = FromProto(answer.closes_at());
+      permission.section_text = answer.section().text();
+      return permission;
+    }
+    absl::StatusOr<Access> answer =
+        CommunityAccess(context, c.target(), answers);
+    if (absl::IsNotFound(answer.status())) return NotFound(c.target());
+    CDC_RETURN_IF_ERROR(answer.status());
+    if (!answer->may_post()) return Refusal(*answer);
+    permission.space = answer->space();
+    permission.participants.assign(answer->participants().begin(),
+                                   answer->participants().end());
+    return permission;
+  }
+
+  // Whether the comment's target still takes writes from the caller (for a
+  // section: its round must be the open one). Returns what the script
+  // checks again.
   absl::StatusOr<WriteContext> OpenFor(const grpc::ServerContext& context,
                                        const v1::Principal& caller,
-                                       const v1::Comment& comment) {
-    CDC_ASSIGN_OR_RETURN(Participation answer,
-                         Participate(context, comment.target()));
-    if (!answer.may_comment()) return Refusal(answer);
-    if (answer.round() != comment.round()) {
+                                       const v1::Comment& comment,
+                                       Answers* answers) {
+    CDC_ASSIGN_OR_RETURN(Permission permission,
+                         MayWrite(context, comment, answers));
+    if (permission.round != comment.round()) {
       return absl::FailedPreconditionError(
           absl::StrCat(comment.name(), " belongs to round ", comment.round(),
                        ", which is over"));
     }
-    return WriteContext{clock_.Now(), FromProto(answer.closes_at()),
-                        caller.member()};
+    return WriteContext{clock_.Now(), permission.closes_at, caller.member()};
   }
 
-  // The consultation as the caller may see it, cached for one call.
+  // The consultation as the caller may see it, asked once per call.
   absl::StatusOr<v1::Consultation> Consultation(
       const grpc::ServerContext& context, const std::string& name,
-      std::map<std::string, absl::StatusOr<v1::Consultation>>* cache) {
-    auto it = cache->find(name);
-    if (it != cache->end()) return it->second;
+      Answers* answers) {
+    auto it = answers->consultations.find(name);
+    if (it != answers->consultations.end()) return it->second;
     v1::GetConsultationRequest request;
     request.set_name(name);
     v1::Consultation consultation;
-    absl::Status status = FromGrpcStatus(consultations_->GetConsultation(
-        Forward(context).get(), request, &consultation));
-    absl::StatusOr<v1::Consultation> result =
-        status.ok() ? absl::StatusOr<v1::Consultation>(consultation)
-                    : absl::StatusOr<v1::Consultation>(status);
-    cache->emplace(name, result);
-    return result;
+    const grpc::Status status = consultations_->GetConsultation(
+        Forward(context).get(), request, &consultation);
+    return answers->consultations
+        .emplace(name, AnswerOf(status, std::move(consultation)))
+        .first->second;
   }
 
-  // The comment as `caller` may see it, or nullopt when they may not.
-  std::optional<v1::Comment> Visible(
-      const grpc::ServerContext& context, const v1::Principal& caller,
-      const StoredComment& stored,
-      std::map<std::string, absl::StatusOr<v1::Consultation>>* cache,
-      absl::Status* failure) {
+  // NOT_FOUND unless the caller may read the target itself (a section's
+  // consultation, or what cdc-community says of the rest).
+  absl::Status TargetReadable(const grpc::ServerContext& context,
+                              const std::string& target, const Target& parsed,
+                              Answers* answers) {
+    if (parsed.kind == v1::Comment::TARGET_SECTION) {
+      return Consultation(context, parsed.consultation, answers).status();
+    }
+    absl::StatusOr<Access> access = CommunityAccess(context, target, answers);
+    if (absl::IsNotFound(access.status()) ||
+        (access.ok() && !access->may_read())) {
+      return NotFound(target);
+    }
+    return access.status();
+  }
+
+  // Whether the caller moderates `c`: the secretariat everywhere, a space's
+  // facilitators on its topics (cdc-community's may_moderate).
+  bool Moderates(const grpc::ServerContext& context,
+                 const v1::Principal& caller, const v1::Comment& c,
+                 Answers* answers) {
+    if (IsSecretariat(caller)) return true;
+    if (!IsCommunity(c.target_kind())) return false;
+    absl::StatusOr<Access> access =
+        CommunityAccess(context, c.target(), answers);
+    return access.ok() && access->may_moderate();
+  }
+
+  // The comment as `caller` may see it, or nullopt when they may not; the
+  // one place that decides who reads what. A failure to learn the answer
+  // (other than NOT_FOUND) goes to `failure`.
+  std::optional<v1::Comment> Visible(const grpc::ServerContext& context,
+                                     const v1::Principal& caller,
+                                     const StoredComment& stored,
+                                     Answers* answers, absl::Status* failure) {
     const v1::Comment& c = stored.comment;
-    if (!c.consultation().empty()) {
+    bool moderator = IsSecretariat(caller);
+    if (IsCommunity(c.target_kind())) {
+      absl::StatusOr<Access> access =
+          CommunityAccess(context, c.target(), answers);
+      if (!access.ok() && !absl::IsNotFound(access.status())) {
+        *failure = access.status();
+        return std::nullopt;
+      }
+      if (!access.ok() || !access->may_read()) {
+        // A private message exists only for its participants; the
+        // secretariat sees one only after a participant flagged it (and
+        // while it stays hidden after that flag).
+        const bool flagged_message =
+            c.target_kind() == v1::Comment::TARGET_CONVERSATION &&
+            IsSecretariat(caller) &&
+            (c.flag_count() > 0 || c.state() == v1::Comment::HIDDEN);
+        if (!flagged_message) return std::nullopt;
+      } else if (access->may_moderate()) {
+        moderator = true;
+      }
+    } else if (!c.consultation().empty()) {
       absl::StatusOr<v1::Consultation> consultation =
-          Consultation(context, c.consultation(), cache);
+          Consultation(context, c.consultation(), answers);
       if (!consultation.ok()) {
         if (!absl::IsNotFound(consultation.status())) {
           *failure = consultation.status();
@@ -256,7 +471,6 @@ class CommentsService::Impl {
         }
       }
     }
-    const bool moderator = IsSecretariat(caller);
     const bool author = caller.member() == c.author();
     if (c.state() == v1::Comment::HIDDEN && !moderator && !author) {
       return std::nullopt;
@@ -264,22 +478,21 @@ class CommentsService::Impl {
     v1::Comment out = c;
     out.set_endorsed_by_caller(stored.endorsed_by_caller);
     out.set_flagged_by_caller(stored.flagged_by_caller);
-    Redact(caller, &out);
+    Redact(caller, moderator, &out);
     return out;
   }
 
   // One comment the caller may read; NOT_FOUND otherwise.
   absl::StatusOr<std::pair<StoredComment, v1::Comment>> Readable(
       const grpc::ServerContext& context, const v1::Principal& caller,
-      absl::string_view name) {
+      absl::string_view name, Answers* answers) {
     CDC_ASSIGN_OR_RETURN(std::string id, ParseCommentName("name", name));
     absl::StatusOr<StoredComment> stored = store_->Get(id, caller.member());
     if (absl::IsNotFound(stored.status())) return NotFound(name);
     CDC_RETURN_IF_ERROR(stored.status());
-    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
     absl::Status failure;
     std::optional<v1::Comment> visible =
-        Visible(context, caller, *stored, &cache, &failure);
+        Visible(context, caller, *stored, answers, &failure);
     CDC_RETURN_IF_ERROR(failure);
     if (!visible.has_value()) return NotFound(name);
     return std::make_pair(*std::move(stored), *std::move(visible));
@@ -295,11 +508,13 @@ class CommentsService::Impl {
   }
 
   // The answer to a write: the stored comment as the caller sees it.
-  v1::Comment Answer(const v1::Principal& caller, StoredComment stored) {
+  v1::Comment Answer(const grpc::ServerContext& context,
+                     const v1::Principal& caller, StoredComment stored,
+                     Answers* answers) {
     v1::Comment out = std::move(stored.comment);
     out.set_endorsed_by_caller(stored.endorsed_by_caller);
     out.set_flagged_by_caller(stored.flagged_by_caller);
-    Redact(caller, &out);
+    Redact(caller, Moderates(context, caller, out, answers), &out);
     return out;
   }
 
@@ -318,6 +533,31 @@ class CommentsService::Impl {
     action.set_space(c.space());
     *action.mutable_create_time() = ToProto(clock_.Now());
     return action;
+  }
+
+  // PERMISSION_DENIED unless the caller facilitates `space` ("spaces/{s}")
+  // or is the secretariat: the right to its moderation queue and trail.
+  absl::Status RequireFacilitator(const grpc::ServerContext& context,
+                                  const v1::Principal& caller,
+                                  absl::string_view field,
+                                  const std::string& space) {
+    CDC_RETURN_IF_ERROR(ParseResourceId(field, space, "spaces").status());
+    if (IsSecretariat(caller)) return absl::OkStatus();
+    v1::GetSpaceRequest request;
+    request.set_name(space);
+    v1::Space found;
+    absl::Status status = FromGrpcStatus(
+        community_->GetSpace(Forward(context).get(), request, &found));
+    if (!status.ok() && !absl::IsNotFound(status) &&
+        !absl::IsPermissionDenied(status)) {
+      return status;
+    }
+    if (!status.ok() || !found.caller_is_facilitator()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(field, ": only the secretariat and the facilitators of ",
+                       space, " moderate it"));
+    }
+    return absl::OkStatus();
   }
 
   // Every comment of a consultation (all shards), for statistics and the
@@ -359,9 +599,11 @@ class CommentsService::Impl {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, Caller(context));
     CDC_RETURN_IF_ERROR(RequireRole(
         caller, {v1::ROLE_MEMBER, v1::ROLE_PARTNER, v1::ROLE_SECRETARIAT}));
-    CDC_ASSIGN_OR_RETURN(auto found, Readable(context, caller, name));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(auto found, Readable(context, caller, name, &answers));
     const v1::Comment& current = found.first.comment;
-    CDC_ASSIGN_OR_RETURN(WriteContext write, OpenFor(context, caller, current));
+    CDC_ASSIGN_OR_RETURN(WriteContext write,
+                         OpenFor(context, caller, current, &answers));
     v1::Event event = NewEvent(caller, current);
     if (endorse) {
       *event.mutable_comment_endorsed()->mutable_comment() = Ref(current);
@@ -371,19 +613,31 @@ class CommentsService::Impl {
     absl::StatusOr<StoredComment> stored =
         store_->Endorse(IdOf(name), endorse, write, event);
     if (!stored.ok()) return Explain(stored.status(), name);
-    *response = Answer(caller, *std::move(stored));
+    *response = Answer(context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   }
 
+  // Hide and restore: the secretariat, or on a topic a facilitator of its
+  // space.
   absl::Status Moderation(const grpc::ServerContext& context,
                           absl::string_view name, absl::string_view reason,
                           bool hide, v1::Comment* response) {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, Caller(context));
-    CDC_RETURN_IF_ERROR(RequireRole(caller, {v1::ROLE_SECRETARIAT}));
+    CDC_RETURN_IF_ERROR(
+        RequireRole(caller, {v1::ROLE_MEMBER, v1::ROLE_SECRETARIAT}));
     CDC_RETURN_IF_ERROR(
         CheckText("reason", reason, 1, kMaxReason, TextKind::kMultiLine));
-    CDC_ASSIGN_OR_RETURN(auto found, Readable(context, caller, name));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(auto found, Readable(context, caller, name, &answers));
     const v1::Comment& current = found.first.comment;
+    if (!Moderates(context, caller, current, &answers)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(name, ": only the secretariat",
+                       current.target_kind() == v1::Comment::TARGET_TOPIC
+                           ? " and the facilitators of the topic's space"
+                           : "",
+                       " moderate it"));
+    }
     v1::ModerationAction action = NewAction(
         caller, current,
         hide ? v1::ModerationAction::HIDE : v1::ModerationAction::RESTORE,
@@ -401,8 +655,8 @@ class CommentsService::Impl {
       restored->set_reason(std::string(reason));
     }
     WriteContext write{clock_.Now(), std::nullopt, caller.member()};
-    absl::StatusOr<StoredComment> stored = store_->Moderate(
-        IdOf(name), current.parent(), hide, action, write, event);
+    absl::StatusOr<StoredComment> stored =
+        store_->Moderate(current, hide, action, write, event);
     if (!stored.ok()) {
       if (!hide && absl::IsFailedPrecondition(stored.status())) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -410,13 +664,14 @@ class CommentsService::Impl {
       }
       return Explain(stored.status(), name);
     }
-    *response = Answer(caller, *std::move(stored));
+    *response = Answer(context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   }
 
   CommentsStore* const store_;
   Authenticator* const authenticator_;
   const std::unique_ptr<v1::ConsultationsService::Stub> consultations_;
+  const std::unique_ptr<v1::CommunityService::Stub> community_;
   const std::unique_ptr<v1::MembersService::Stub> members_;
   const Clock& clock_;
 };
@@ -424,11 +679,12 @@ class CommentsService::Impl {
 CommentsService::CommentsService(CommentsStore* store,
                                  Authenticator* authenticator,
                                  std::shared_ptr<grpc::Channel> consultations,
+                                 std::shared_ptr<grpc::Channel> community,
                                  std::shared_ptr<grpc::Channel> members,
                                  const Clock& clock)
-    : impl_(std::make_unique<Impl>(store, authenticator,
-                                   std::move(consultations), std::move(members),
-                                   clock)) {}
+    : impl_(std::make_unique<Impl>(
+          store, authenticator, std::move(consultations), std::move(community),
+          std::move(members), clock)) {}
 
 CommentsService::~CommentsService() = default;
 
@@ -456,6 +712,7 @@ grpc::Status CommentsService::CreateComment(
     // A retry of a create that succeeded answers with that comment, even
     // if the round has closed or the parent was hidden since. The request
     // is kept in the target's shard, which a reply shares with its parent.
+    Answers answers;
     if (!request->request_id().empty()) {
       int shard = -1;
       if (!in.parent().empty()) {
@@ -473,7 +730,8 @@ grpc::Status CommentsService::CreateComment(
                 in.parent().empty() ? in.target() : in.parent(),
                 request->request_id()));
         if (prior.has_value()) {
-          *response = impl_->Answer(caller, *std::move(prior));
+          *response =
+              impl_->Answer(*context, caller, *std::move(prior), &answers);
           return absl::OkStatus();
         }
       }
@@ -481,8 +739,8 @@ grpc::Status CommentsService::CreateComment(
     v1::Comment c;
     std::optional<StoredComment> parent;
     if (!in.parent().empty()) {
-      CDC_ASSIGN_OR_RETURN(auto found,
-                           impl_->Readable(*context, caller, in.parent()));
+      CDC_ASSIGN_OR_RETURN(
+          auto found, impl_->Readable(*context, caller, in.parent(), &answers));
       parent = std::move(found.first);
       const v1::Comment& p = parent->comment;
       if (!in.target().empty() && in.target() != p.target()) {
@@ -490,7 +748,7 @@ grpc::Status CommentsService::CreateComment(
             "comment.target: a reply is on its parent's target; leave it "
             "empty");
       }
-      if (in.has_anchor() &&
+      if (in.has_anchor() && p.target_kind() == v1::Comment::TARGET_SECTION &&
           (!p.has_anchor() || in.anchor().exact() != p.anchor().exact() ||
            (in.anchor().end() != 0 &&
             (in.anchor().start() != p.anchor().start() ||
@@ -517,11 +775,14 @@ grpc::Status CommentsService::CreateComment(
       c.set_target_kind(target.kind);
       c.set_consultation(target.consultation);
     }
+    if (in.has_anchor() && c.target_kind() != v1::Comment::TARGET_SECTION) {
+      return absl::InvalidArgumentError(
+          "comment.anchor: only comments on a section quote a passage");
+    }
 
-    CDC_ASSIGN_OR_RETURN(Participation answer,
-                         impl_->Participate(*context, c.target()));
-    if (!answer.may_comment()) return Refusal(answer);
-    if (parent.has_value() && parent->comment.round() != answer.round()) {
+    CDC_ASSIGN_OR_RETURN(Permission permission,
+                         impl_->MayWrite(*context, c, &answers));
+    if (parent.has_value() && parent->comment.round() != permission.round) {
       return absl::FailedPreconditionError(
           absl::StrCat("comment.parent: belongs to round ",
                        parent->comment.round(), ", which is over"));
@@ -530,8 +791,12 @@ grpc::Status CommentsService::CreateComment(
     // thread's anchor is looked up in the section's text.
     if (!parent.has_value() && in.has_anchor()) {
       CDC_ASSIGN_OR_RETURN(v1::TextAnchor anchor,
-                           ResolveAnchor(in.anchor(), answer.section().text()));
+                           ResolveAnchor(in.anchor(), permission.section_text));
       *c.mutable_anchor() = std::move(anchor);
+    }
+    if (c.target_kind() == v1::Comment::TARGET_TOPIC &&
+        !permission.space.empty()) {
+      c.set_space(permission.space);
     }
 
     std::string language = in.language();
@@ -551,8 +816,8 @@ grpc::Status CommentsService::CreateComment(
     const std::string id = CommentsStore::NewId(c.target());
     c.set_name(absl::StrCat("comments/", id));
     if (c.thread().empty()) c.set_thread(c.name());
-    c.set_round(answer.round());
-    c.set_draft_version(answer.draft_version());
+    c.set_round(permission.round);
+    c.set_draft_version(permission.draft_version);
     c.set_author(caller.member());
     c.set_author_display_name(caller.display_name());
     c.set_author_organisation(caller.organisation());
@@ -566,7 +831,18 @@ grpc::Status CommentsService::CreateComment(
     *c.mutable_create_time() = ToProto(impl_->clock_.Now());
 
     v1::Event event = impl_->NewEvent(caller, c);
-    if (parent.has_value()) {
+    if (c.target_kind() == v1::Comment::TARGET_CONVERSATION) {
+      // No text, no CommentRef: a private message's event names only who
+      // is to be told.
+      auto* sent = event.mutable_private_message_sent();
+      sent->set_conversation(c.target());
+      sent->set_comment(c.name());
+      sent->set_parent(c.parent());
+      sent->set_sender(caller.member());
+      for (const std::string& p : permission.participants) {
+        sent->add_participants(p);
+      }
+    } else if (parent.has_value()) {
       auto* replied = event.mutable_comment_replied();
       *replied->mutable_comment() = Ref(c);
       replied->set_parent(parent->comment.name());
@@ -580,12 +856,12 @@ grpc::Status CommentsService::CreateComment(
       created->set_round(c.round());
       created->set_has_anchor(c.has_anchor());
     }
-    WriteContext write{impl_->clock_.Now(), FromProto(answer.closes_at()),
+    WriteContext write{impl_->clock_.Now(), permission.closes_at,
                        caller.member()};
     absl::StatusOr<StoredComment> stored =
         impl_->store_->Create(c, request->request_id(), write, event);
     if (!stored.ok()) return Explain(stored.status(), c.parent());
-    *response = impl_->Answer(caller, *std::move(stored));
+    *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   });
 }
@@ -595,8 +871,10 @@ grpc::Status CommentsService::GetComment(grpc::ServerContext* context,
                                          v1::Comment* response) {
   return Handle("GetComment", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
-    CDC_ASSIGN_OR_RETURN(auto found,
-                         impl_->Readable(*context, caller, request->name()));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(
+        auto found,
+        impl_->Readable(*context, caller, request->name(), &answers));
     *response = std::move(found.second);
     return absl::OkStatus();
   });
@@ -608,16 +886,28 @@ grpc::Status CommentsService::ListComments(
   return Handle("ListComments", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
+    // The moderation queue: the secretariat's whole, or a facilitator's
+    // for the space they facilitate.
     if (request->flagged_only() && !IsSecretariat(caller)) {
-      return absl::PermissionDeniedError(
-          "flagged_only: the moderation queue is for the secretariat");
+      if (request->space().empty()) {
+        return absl::PermissionDeniedError(
+            "flagged_only: the whole moderation queue is the secretariat's; "
+            "a facilitator gives space");
+      }
+      CDC_RETURN_IF_ERROR(impl_->RequireFacilitator(*context, caller, "space",
+                                                    request->space()));
+    }
+    if (!request->space().empty()) {
+      CDC_RETURN_IF_ERROR(
+          ParseResourceId("space", request->space(), "spaces").status());
     }
     const std::string filters = absl::StrCat(
         request->target(), "|", request->parent(), "|", request->thread(), "|",
         request->author(), "|", request->consultation(), "|",
         request->top_level_only(), request->flagged_only(), "|",
         request->type(), "|", request->disposition(), "|",
-        request->awaiting_disposition(), "|", request->round());
+        request->awaiting_disposition(), "|", request->round(), "|",
+        request->space());
     std::string position;
     if (!request->page_token().empty()) {
       CDC_ASSIGN_OR_RETURN(position,
@@ -625,7 +915,7 @@ grpc::Status CommentsService::ListComments(
     }
 
     // Read one page of candidates from the narrowest index given.
-    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    Answers answers;
     std::vector<StoredComment> candidates;
     std::string next;
     std::string shard_index;
@@ -640,7 +930,8 @@ grpc::Status CommentsService::ListComments(
       CDC_RETURN_IF_ERROR(
           impl_
               ->Readable(*context, caller,
-                         by_parent ? request->parent() : request->thread())
+                         by_parent ? request->parent() : request->thread(),
+                         &answers)
               .status());
       shard = ShardOfId(id);
       shard_index = absl::StrCat(by_parent ? "r:" : "th:", id);
@@ -648,7 +939,7 @@ grpc::Status CommentsService::ListComments(
       CDC_ASSIGN_OR_RETURN(Target target,
                            ParseTarget("target", request->target()));
       CDC_RETURN_IF_ERROR(
-          impl_->Consultation(*context, target.consultation, &cache).status());
+          impl_->TargetReadable(*context, request->target(), target, &answers));
       shard = CommentsStore::ShardOfTarget(request->target());
       shard_index = absl::StrCat("t:", request->target());
     }
@@ -681,7 +972,7 @@ grpc::Status CommentsService::ListComments(
                                             "consultations")
                                 .status());
         CDC_RETURN_IF_ERROR(
-            impl_->Consultation(*context, request->consultation(), &cache)
+            impl_->Consultation(*context, request->consultation(), &answers)
                 .status());
         index = absl::StrCat("k:", request->consultation());
       } else if (request->flagged_only()) {
@@ -705,9 +996,19 @@ grpc::Status CommentsService::ListComments(
           impl_->store_->MarkForCaller(caller.member(), &candidates));
     }
 
+    // Every community target of the page is asked about at once.
+    std::set<std::string> community_targets;
+    for (const StoredComment& stored : candidates) {
+      if (IsCommunity(stored.comment.target_kind())) {
+        community_targets.insert(stored.comment.target());
+      }
+    }
+    impl_->PrefetchAccess(*context, community_targets, &answers);
+
     for (const StoredComment& stored : candidates) {
       const v1::Comment& c = stored.comment;
       if ((!request->target().empty() && c.target() != request->target()) ||
+          (!request->space().empty() && c.space() != request->space()) ||
           (!request->author().empty() && c.author() != request->author()) ||
           (!request->consultation().empty() &&
            c.consultation() != request->consultation()) ||
@@ -724,7 +1025,7 @@ grpc::Status CommentsService::ListComments(
       }
       absl::Status failure;
       std::optional<v1::Comment> visible =
-          impl_->Visible(*context, caller, stored, &cache, &failure);
+          impl_->Visible(*context, caller, stored, &answers, &failure);
       CDC_RETURN_IF_ERROR(failure);
       if (visible.has_value()) *response->add_comments() = *std::move(visible);
     }
@@ -741,8 +1042,9 @@ grpc::Status CommentsService::UpdateComment(
   return Handle("UpdateComment", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
     const v1::Comment& in = request->comment();
-    CDC_ASSIGN_OR_RETURN(auto found,
-                         impl_->Readable(*context, caller, in.name()));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(
+        auto found, impl_->Readable(*context, caller, in.name(), &answers));
     const v1::Comment& current = found.first.comment;
     if (current.author() != caller.member()) {
       return absl::PermissionDeniedError(
@@ -779,11 +1081,11 @@ grpc::Status CommentsService::UpdateComment(
       edited->add_changed_fields(path);
     }
     CDC_ASSIGN_OR_RETURN(WriteContext write,
-                         impl_->OpenFor(*context, caller, current));
+                         impl_->OpenFor(*context, caller, current, &answers));
     absl::StatusOr<StoredComment> stored = impl_->store_->Edit(
         IdOf(in.name()), values, paths, in.etag(), write, event);
     if (!stored.ok()) return Explain(stored.status(), in.name());
-    *response = impl_->Answer(caller, *std::move(stored));
+    *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   });
 }
@@ -795,8 +1097,10 @@ grpc::Status CommentsService::ListCommentRevisions(
   return Handle("ListCommentRevisions", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
-    CDC_ASSIGN_OR_RETURN(auto found,
-                         impl_->Readable(*context, caller, request->parent()));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(
+        auto found,
+        impl_->Readable(*context, caller, request->parent(), &answers));
     if (found.first.comment.state() == v1::Comment::WITHDRAWN &&
         !IsSecretariat(caller)) {
       return NotFound(request->parent());
@@ -830,21 +1134,23 @@ grpc::Status CommentsService::WithdrawComment(
     v1::Comment* response) {
   return Handle("WithdrawComment", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
-    CDC_ASSIGN_OR_RETURN(auto found,
-                         impl_->Readable(*context, caller, request->name()));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(
+        auto found,
+        impl_->Readable(*context, caller, request->name(), &answers));
     const v1::Comment& current = found.first.comment;
     if (current.author() != caller.member()) {
       return absl::PermissionDeniedError(absl::StrCat(
           request->name(), ": only its author may withdraw a comment"));
     }
     CDC_ASSIGN_OR_RETURN(WriteContext write,
-                         impl_->OpenFor(*context, caller, current));
+                         impl_->OpenFor(*context, caller, current, &answers));
     v1::Event event = impl_->NewEvent(caller, current);
     *event.mutable_comment_withdrawn()->mutable_comment() = Ref(current);
-    absl::StatusOr<StoredComment> stored = impl_->store_->Withdraw(
-        IdOf(request->name()), current.parent(), request->etag(), write, event);
+    absl::StatusOr<StoredComment> stored =
+        impl_->store_->Withdraw(current, request->etag(), write, event);
     if (!stored.ok()) return Explain(stored.status(), request->name());
-    *response = impl_->Answer(caller, *std::move(stored));
+    *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   });
 }
@@ -883,8 +1189,10 @@ grpc::Status CommentsService::FlagComment(grpc::ServerContext* context,
         request->flag_reason() == v1::ModerationAction::OTHER ? 1 : 0;
     CDC_RETURN_IF_ERROR(CheckText("reason", request->reason(), min_reason,
                                   kMaxReason, TextKind::kMultiLine));
-    CDC_ASSIGN_OR_RETURN(auto found,
-                         impl_->Readable(*context, caller, request->name()));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(
+        auto found,
+        impl_->Readable(*context, caller, request->name(), &answers));
     const v1::Comment& current = found.first.comment;
     v1::ModerationAction action = impl_->NewAction(
         caller, current, v1::ModerationAction::FLAG, request->reason());
@@ -898,7 +1206,7 @@ grpc::Status CommentsService::FlagComment(grpc::ServerContext* context,
     absl::StatusOr<StoredComment> stored =
         impl_->store_->Flag(IdOf(request->name()), action, write, event);
     if (!stored.ok()) return Explain(stored.status(), request->name());
-    *response = impl_->Answer(caller, *std::move(stored));
+    *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   });
 }
@@ -927,7 +1235,30 @@ grpc::Status CommentsService::ListModerationActions(
     v1::ListModerationActionsResponse* response) {
   return Handle("ListModerationActions", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
-    CDC_RETURN_IF_ERROR(RequireRole(caller, {v1::ROLE_SECRETARIAT}));
+    CDC_RETURN_IF_ERROR(
+        RequireRole(caller, {v1::ROLE_MEMBER, v1::ROLE_SECRETARIAT}));
+    // The whole trail is the secretariat's; a facilitator sees their
+    // space's, or one comment's that they moderate.
+    if (!IsSecretariat(caller)) {
+      if (!request->space().empty()) {
+        CDC_RETURN_IF_ERROR(impl_->RequireFacilitator(*context, caller, "space",
+                                                      request->space()));
+      } else if (!request->comment().empty()) {
+        Answers answers;
+        CDC_ASSIGN_OR_RETURN(
+            auto found,
+            impl_->Readable(*context, caller, request->comment(), &answers));
+        if (!impl_->Moderates(*context, caller, found.first.comment,
+                              &answers)) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              "comment: you do not moderate ", request->comment()));
+        }
+      } else {
+        return absl::PermissionDeniedError(
+            "space: the whole moderation trail is the secretariat's; a "
+            "facilitator gives their space or a comment in it");
+      }
+    }
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
     const std::string filters = absl::StrCat(
         request->comment(), "|", request->consultation(), "|", request->space(),
@@ -976,17 +1307,18 @@ grpc::Status CommentsService::SetDisposition(
     }
     CDC_RETURN_IF_ERROR(CheckText("disposition.response", d.response(), 1,
                                   kMaxResponse, TextKind::kMultiLine));
-    CDC_ASSIGN_OR_RETURN(auto found,
-                         impl_->Readable(*context, caller, request->name()));
+    Answers answers;
+    CDC_ASSIGN_OR_RETURN(
+        auto found,
+        impl_->Readable(*context, caller, request->name(), &answers));
     const v1::Comment& current = found.first.comment;
     if (current.target_kind() != v1::Comment::TARGET_SECTION) {
       return absl::InvalidArgumentError(
           "name: dispositions answer comments on a draft's sections only");
     }
-    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
     CDC_ASSIGN_OR_RETURN(
         v1::Consultation consultation,
-        impl_->Consultation(*context, current.consultation(), &cache));
+        impl_->Consultation(*context, current.consultation(), &answers));
     if (current.round() >= 1 && current.round() <= consultation.rounds_size() &&
         consultation.rounds(current.round() - 1).has_publish_time()) {
       return absl::FailedPreconditionError(
@@ -1002,7 +1334,7 @@ grpc::Status CommentsService::SetDisposition(
     absl::StatusOr<StoredComment> stored = impl_->store_->SetDisposition(
         IdOf(request->name()), d, request->etag(), write, event);
     if (!stored.ok()) return Explain(stored.status(), request->name());
-    *response = impl_->Answer(caller, *std::move(stored));
+    *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   });
 }
@@ -1018,6 +1350,11 @@ grpc::Status CommentsService::GetCommentStatistics(
     if (absl::StrContains(request->scope(), "/sections/")) {
       CDC_ASSIGN_OR_RETURN(Target target,
                            ParseTarget("scope", request->scope()));
+      if (target.kind != v1::Comment::TARGET_SECTION) {
+        return absl::InvalidArgumentError(
+            "scope: statistics count comments on a consultation or a "
+            "section");
+      }
       consultation = target.consultation;
       section = request->scope();
     } else {
@@ -1025,9 +1362,9 @@ grpc::Status CommentsService::GetCommentStatistics(
           ParseResourceId("scope", request->scope(), "consultations").status());
       consultation = request->scope();
     }
-    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    Answers answers;
     CDC_ASSIGN_OR_RETURN(v1::Consultation k,
-                         impl_->Consultation(*context, consultation, &cache));
+                         impl_->Consultation(*context, consultation, &answers));
     // Titles and document order come from the draft version of the round
     // asked for, or else of the newest round the caller may read (an
     // observer: the newest published one).
@@ -1156,10 +1493,10 @@ grpc::Status CommentsService::ExportRecord(
     CDC_RETURN_IF_ERROR(ParseResourceId("consultation", request->consultation(),
                                         "consultations")
                             .status());
-    std::map<std::string, absl::StatusOr<v1::Consultation>> cache;
+    Answers answers;
     CDC_ASSIGN_OR_RETURN(
         v1::Consultation consultation,
-        impl_->Consultation(*context, request->consultation(), &cache));
+        impl_->Consultation(*context, request->consultation(), &answers));
     int round = request->round();
     if (round == 0) {
       for (const v1::Round& r : consultation.rounds()) {
@@ -1244,6 +1581,110 @@ grpc::Status CommentsService::ExportRecord(
       if (!writer->Write(entry)) {
         return absl::CancelledError("the client went away");
       }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CommentsService::SearchComments(
+    grpc::ServerContext* context, const v1::SearchCommentsRequest* request,
+    v1::SearchCommentsResponse* response) {
+  return Handle("SearchComments", [&]() -> absl::Status {
+    CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
+    if (request->words().empty()) {
+      return absl::InvalidArgumentError("words: give at least one word");
+    }
+    if (request->words_size() > kMaxQueryWords) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("words: at most ", kMaxQueryWords, " are searched; got ",
+                       request->words_size()));
+    }
+    std::vector<std::string> words;
+    for (int i = 0; i < request->words_size(); ++i) {
+      const std::string& word = request->words(i);
+      CDC_RETURN_IF_ERROR(
+          CheckText(absl::StrCat("words[", i, "]"), word, 1, kMaxWordLength));
+      if (std::find(words.begin(), words.end(), word) == words.end()) {
+        words.push_back(word);
+      }
+    }
+    if (!request->space().empty()) {
+      CDC_RETURN_IF_ERROR(
+          ParseResourceId("space", request->space(), "spaces").status());
+    }
+    if (request->limit() < 0 || request->limit() > kMaxSearchLimit) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "limit: 0 (for ", kDefaultSearchLimit, ") to ", kMaxSearchLimit));
+    }
+    const size_t limit =
+        request->limit() == 0 ? kDefaultSearchLimit : request->limit();
+
+    // Each shard's best matches, merged best first. Every shard is asked
+    // for the most a caller may ask, so that leaving out what the caller
+    // may not read still leaves `limit` hits when that many exist.
+    CDC_ASSIGN_OR_RETURN(std::vector<WordMatches> per_shard,
+                         impl_->store_->Search(words, kMaxSearchLimit));
+    std::vector<WordMatch> matches;
+    for (WordMatches& shard : per_shard) {
+      for (WordMatch& match : shard.best) matches.push_back(std::move(match));
+    }
+    std::sort(matches.begin(), matches.end(),
+              [](const WordMatch& a, const WordMatch& b) {
+                return a.score != b.score ? a.score > b.score : a.doc < b.doc;
+              });
+    std::vector<std::string> ids;
+    std::map<std::string, double> scores;
+    for (const WordMatch& match : matches) {
+      ids.push_back(match.doc);
+      scores[absl::StrCat("comments/", match.doc)] = match.score;
+    }
+    CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> found,
+                         impl_->store_->GetFields(
+                             ids, {"target", "kind", "space", "consultation",
+                                   "state", "author", "flags", "update_ms"}));
+
+    // Only VISIBLE posts the caller may read, through the one visibility
+    // rule; every target asked about at once.
+    const auto candidate = [&](const v1::Comment& c) {
+      return CommentsStore::Searchable(c.target_kind()) &&
+             c.state() == v1::Comment::VISIBLE &&
+             (request->space().empty() || c.space() == request->space());
+    };
+    std::set<std::string> targets;
+    for (const StoredComment& stored : found) {
+      if (candidate(stored.comment)) targets.insert(stored.comment.target());
+    }
+    Answers answers;
+    impl_->PrefetchAccess(*context, targets, &answers);
+    std::vector<const v1::Comment*> hits;
+    for (const StoredComment& stored : found) {
+      if (!candidate(stored.comment)) continue;
+      absl::Status failure;
+      const bool readable =
+          impl_->Visible(*context, caller, stored, &answers, &failure)
+              .has_value();
+      CDC_RETURN_IF_ERROR(failure);
+      if (readable) hits.push_back(&stored.comment);
+    }
+    response->set_total_size(static_cast<int32_t>(hits.size()));
+    if (hits.size() > limit) hits.resize(limit);
+
+    std::vector<std::string> shown;
+    for (const v1::Comment* c : hits) shown.push_back(IdOf(c->name()));
+    CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> bodies,
+                         impl_->store_->GetFields(shown, {"body"}));
+    std::map<std::string, std::string> body_of;
+    for (StoredComment& b : bodies) {
+      body_of[b.comment.name()] = std::move(*b.comment.mutable_body());
+    }
+    for (const v1::Comment* c : hits) {
+      v1::SearchCommentsResponse::Hit* hit = response->add_hits();
+      hit->set_comment(c->name());
+      hit->set_target(c->target());
+      hit->set_space(c->space());
+      hit->set_score(scores[c->name()]);
+      hit->set_snippet(Snippet(body_of[c->name()], words));
+      *hit->mutable_update_time() = c->update_time();
     }
     return absl::OkStatus();
   });

@@ -1,11 +1,13 @@
 // cdc-comments' gRPC handlers: authenticate, ask the target's owner whether
-// the caller may read or write there (cdc-consultations for sections,
-// forwarding the caller's token), validate, write through the store in one
+// the caller may read or write there (forwarding the caller's token:
+// cdc-consultations' CheckParticipation for sections, cdc-community's
+// CheckTargetAccess for topics, conversations and library resources, each
+// asked once per call and target), validate, write through the store in one
 // script, and show each caller only what it may see.
 //
-// Targets today: sections of consultations. Topics, conversations and
-// library resources are part of the contract and answer UNIMPLEMENTED until
-// cdc-community exists.
+// Every target kind goes through the same handlers; only the access
+// decision, the event of a private message (PrivateMessageSent) and what is
+// searchable (posts on topics and resources, SearchComments) differ.
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -22,8 +24,11 @@ namespace cdc::comments {
 class CommentsService final : public v1::CommentsService::Service {
  public:
   // `store`, `authenticator` and `clock` must outlive the service.
+  // `consultations` answers for sections, `community` for topics,
+  // conversations and resources; `members` resolves member names.
   CommentsService(CommentsStore* store, Authenticator* authenticator,
                   std::shared_ptr<grpc::Channel> consultations,
+                  std::shared_ptr<grpc::Channel> community,
                   std::shared_ptr<grpc::Channel> members, const Clock& clock);
   ~CommentsService() override;
 
@@ -75,6 +80,9 @@ class CommentsService final : public v1::CommentsService::Service {
   grpc::Status ExportRecord(
       grpc::ServerContext* context, const v1::ExportRecordRequest* request,
       grpc::ServerWriter<v1::RecordEntry>* writer) override;
+  grpc::Status SearchComments(grpc::ServerContext* context,
+                              const v1::SearchCommentsRequest* request,
+                              v1::SearchCommentsResponse* response) override;
 
  private:
   class Impl;

@@ -48,6 +48,72 @@ class CommentsServiceTest : public testing::CommentsServerTest {
                      v1::ROLE_MEMBER);
   }
 
+  // SearchComments as `token`.
+  absl::StatusOr<v1::SearchCommentsResponse> Search(
+      const std::string& token, const std::vector<std::string>& words,
+      const std::string& space = "", int limit = 0) {
+    v1::SearchCommentsRequest request;
+    for (const std::string& w : words) request.add_words(w);
+    request.set_space(space);
+    request.set_limit(limit);
+    return CallK<v1::SearchCommentsRequest, v1::SearchCommentsResponse>(
+        &v1::CommentsService::Stub::SearchComments, request, token);
+  }
+
+  // The comment ids holding every one of `words` in the shards' search
+  // indexes, read straight from the store.
+  std::vector<std::string> Indexed(const std::vector<std::string>& words) {
+    std::vector<std::string> ids;
+    auto shards = store_k_->Search(words, 1000);
+    EXPECT_THAT(shards, IsOk());
+    if (!shards.ok()) return ids;
+    for (const WordMatches& shard : *shards) {
+      for (const WordMatch& match : shard.best) ids.push_back(match.doc);
+    }
+    return ids;
+  }
+
+  static constexpr char kAuthor[] = "members/0000000000000001";
+
+  WriteContext Write(const std::string& caller = "members/moderator") {
+    return WriteContext{clock_.Now(), std::nullopt, caller};
+  }
+
+  static std::string IdOf(const std::string& name) {
+    return name.substr(name.rfind('/') + 1);
+  }
+
+  // A post stored directly (no access check): what CreateComment writes
+  // once cdc-community has said yes.
+  absl::StatusOr<StoredComment> StorePost(const std::string& target,
+                                          v1::Comment::TargetKind kind,
+                                          const std::string& body) {
+    v1::Comment c;
+    c.set_name(absl::StrCat("comments/", CommentsStore::NewId(target)));
+    c.set_thread(c.name());
+    c.set_target(target);
+    c.set_target_kind(kind);
+    c.set_author(kAuthor);
+    c.set_type(v1::Comment::GENERAL);
+    c.set_body(body);
+    *c.mutable_create_time() = consultations::testing::At(clock_.Now());
+    return store_k_->Create(c, "", Write(kAuthor), v1::Event());
+  }
+
+  // Hides or restores `current` as a moderator, store-level.
+  absl::StatusOr<StoredComment> Moderate(const v1::Comment& current,
+                                         bool hide) {
+    v1::ModerationAction action;
+    action.set_name(absl::StrCat(current.name(), "/moderationActions/",
+                                 hide ? "hide" : "restore"));
+    action.set_comment(current.name());
+    action.set_kind(hide ? v1::ModerationAction::HIDE
+                         : v1::ModerationAction::RESTORE);
+    action.set_reason("Test.");
+    *action.mutable_create_time() = consultations::testing::At(clock_.Now());
+    return store_k_->Moderate(current, hide, action, Write(), v1::Event());
+  }
+
   static std::vector<std::string> Names(const v1::ListCommentsResponse& r) {
     std::vector<std::string> names;
     for (const v1::Comment& c : r.comments()) names.push_back(c.name());
@@ -232,8 +298,61 @@ TEST_F(CommentsServiceTest, CommentOnAMissingSectionOrTargetIsRefused) {
               StatusIs(Code::kInvalidArgument, HasSubstr("comment.target")));
   EXPECT_THAT(Comment(member_, "", "Nowhere."),
               StatusIs(Code::kInvalidArgument, HasSubstr("comment.target")));
-  EXPECT_THAT(Comment(member_, "spaces/s/topics/t", "Later."),
-              StatusIs(Code::kUnimplemented));
+  for (const char* bad :
+       {"spaces/s/topics", "spaces/s/threads/t", "conversations/",
+        "conversations/Not-Lower", "resources/r/extra", "initiatives/i"}) {
+    EXPECT_THAT(Comment(member_, bad, "Where?"),
+                StatusIs(Code::kInvalidArgument, HasSubstr("comment.target")))
+        << bad;
+  }
+}
+
+// ---- Community targets without cdc-community ----
+// (With cdc-community running: services/comments/community_targets_test.cc.)
+
+TEST_F(CommentsServiceTest,
+       CommunityTargetsAreUnavailableWhileCdcCommunityIsDown) {
+  for (const char* target :
+       {"spaces/gaps/topics/t1", "conversations/x1", "resources/r1"}) {
+    EXPECT_THAT(Comment(member_, target, "Hello?"),
+                StatusIs(Code::kUnavailable))
+        << target;
+    v1::ListCommentsRequest list;
+    list.set_target(target);
+    EXPECT_THAT(List(member_, list), StatusIs(Code::kUnavailable)) << target;
+  }
+  // A facilitator's moderation queue needs cdc-community to say who
+  // facilitates; without a space it is the secretariat's alone.
+  v1::ListCommentsRequest queue;
+  queue.set_flagged_only(true);
+  queue.set_space("spaces/gaps");
+  EXPECT_THAT(List(member_, queue), StatusIs(Code::kUnavailable));
+  queue.set_space("gaps");
+  EXPECT_THAT(List(member_, queue),
+              StatusIs(Code::kInvalidArgument, HasSubstr("space")));
+}
+
+TEST_F(CommentsServiceTest, OnlyCommentsOnASectionQuoteAPassage) {
+  for (const char* target :
+       {"spaces/gaps/topics/t1", "conversations/x1", "resources/r1"}) {
+    v1::Comment c;
+    c.set_target(target);
+    c.set_body("As you said:");
+    c.mutable_anchor()->set_exact("said");
+    // Refused before cdc-community is asked (it is not running here).
+    EXPECT_THAT(Post(member_, c),
+                StatusIs(Code::kInvalidArgument,
+                         HasSubstr("comment.anchor: only comments on a "
+                                   "section quote a passage")))
+        << target;
+  }
+}
+
+TEST_F(CommentsServiceTest, StatisticsAndTheRecordAreForSectionsOnly) {
+  EXPECT_THAT(Statistics(member_, "spaces/gaps/topics/t1"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("scope")));
+  EXPECT_THAT(Statistics(member_, "spaces/sections/topics/t1"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("scope")));
 }
 
 TEST_F(CommentsServiceTest, AnchorIsResolvedAgainstTheSectionText) {
@@ -1532,6 +1651,92 @@ TEST_F(CommentsServiceTest, ObserversReadCommentsOfPublishedRoundsOnly) {
       Listed(observer_, [&](auto& q) { q.set_target(Section("privacy")); }),
       ElementsAre(c->name()));
   EXPECT_EQ(Statistics(observer_, "consultations/cph")->total_count(), 1);
+}
+
+// ---- Post search ----
+
+TEST_F(CommentsServiceTest, SearchCommentsValidatesWordsSpaceAndLimit) {
+  EXPECT_THAT(Search(member_, {}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("words")));
+  EXPECT_THAT(Search(member_, std::vector<std::string>(21, "data")),
+              StatusIs(Code::kInvalidArgument, HasSubstr("at most 20")));
+  EXPECT_THAT(Search(member_, {"data", ""}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("words[1]")));
+  EXPECT_THAT(Search(member_, {std::string(65, 'a')}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("words[0]")));
+  EXPECT_THAT(Search(member_, {"data"}, "gaps"),
+              StatusIs(Code::kInvalidArgument, HasSubstr("space")));
+  EXPECT_THAT(Search(member_, {"data"}, "", -1),
+              StatusIs(Code::kInvalidArgument, HasSubstr("limit")));
+  EXPECT_THAT(Search(member_, {"data"}, "", 1001),
+              StatusIs(Code::kInvalidArgument, HasSubstr("1000")));
+  EXPECT_THAT(Search("cdc_not_a_token", {"data"}),
+              StatusIs(Code::kUnauthenticated));
+  auto nothing = Search(observer_, {std::string(64, 'a')}, "", 1000);
+  ASSERT_THAT(nothing, IsOk());
+  EXPECT_THAT(nothing->hits(), IsEmpty());
+  EXPECT_EQ(nothing->total_size(), 0);
+}
+
+TEST_F(CommentsServiceTest, CommentsOnSectionsAreNeverIndexed) {
+  ASSERT_TRUE(OpenConsultation());
+  auto c = Comment(member_, Section("privacy"), "Consent forms matter.");
+  ASSERT_THAT(c, IsOk());
+  ASSERT_THAT(Reply(Other(), c->name(), "Consent, yes."), IsOk());
+  ASSERT_THAT(Edit(member_, c->name(), "Consent forms matter a lot."), IsOk());
+  auto found = Search(secretariat_token_, {"consent"});
+  ASSERT_THAT(found, IsOk());
+  EXPECT_THAT(found->hits(), IsEmpty());
+  EXPECT_EQ(found->total_size(), 0);
+  EXPECT_THAT(Indexed({"consent"}), IsEmpty());
+}
+
+// The index follows a post through every write in the write's own script:
+// store-level, since cdc-community (which the service asks) is not running
+// in this suite.
+TEST_F(CommentsServiceTest, PostsOnTopicsAndResourcesAreIndexedWhileVisible) {
+  auto topic = StorePost("spaces/gaps/topics/t1", v1::Comment::TARGET_TOPIC,
+                         "Consent forms in rural surveys");
+  ASSERT_THAT(topic, IsOk());
+  auto resource = StorePost("resources/r1", v1::Comment::TARGET_RESOURCE,
+                            "A consent toolkit");
+  ASSERT_THAT(resource, IsOk());
+  auto message = StorePost("conversations/x1", v1::Comment::TARGET_CONVERSATION,
+                           "Private consent question");
+  ASSERT_THAT(message, IsOk());
+  const std::string t = IdOf(topic->comment.name());
+  const std::string r = IdOf(resource->comment.name());
+  EXPECT_THAT(Indexed({"consent"}), UnorderedElementsAreArray({t, r}));
+  EXPECT_THAT(Indexed({"consent", "rural"}), ElementsAre(t));
+
+  // A new body replaces the words; an edit of other fields keeps them.
+  v1::Comment values = topic->comment;
+  values.set_body("Sampling frames");
+  ASSERT_THAT(
+      store_k_->Edit(t, values, {"body"}, "", Write(kAuthor), v1::Event()),
+      IsOk());
+  EXPECT_THAT(Indexed({"consent"}), ElementsAre(r));
+  EXPECT_THAT(Indexed({"sampling"}), ElementsAre(t));
+  values.set_type(v1::Comment::TECHNICAL);
+  ASSERT_THAT(
+      store_k_->Edit(t, values, {"type"}, "", Write(kAuthor), v1::Event()),
+      IsOk());
+  EXPECT_THAT(Indexed({"sampling"}), ElementsAre(t));
+
+  // Hidden: out; restored: back, with the text it had.
+  auto edited = store_k_->Get(t, "");
+  ASSERT_THAT(edited, IsOk());
+  ASSERT_THAT(Moderate(edited->comment, true), IsOk());
+  EXPECT_THAT(Indexed({"sampling"}), IsEmpty());
+  ASSERT_THAT(Moderate(edited->comment, false), IsOk());
+  EXPECT_THAT(Indexed({"sampling"}), ElementsAre(t));
+
+  // Withdrawn: out for good.
+  ASSERT_THAT(
+      store_k_->Withdraw(resource->comment, "", Write(kAuthor), v1::Event()),
+      IsOk());
+  EXPECT_THAT(Indexed({"consent"}), IsEmpty());
+  EXPECT_THAT(Indexed({"toolkit"}), IsEmpty());
 }
 
 // ---- Events ----

@@ -11,6 +11,7 @@
 #include "services/common/crypto.h"
 #include "services/common/keys.h"
 #include "services/common/status_macros.h"
+#include "services/common/word_index.h"
 
 namespace cdc::comments {
 namespace {
@@ -75,13 +76,14 @@ end
 
 const RedisScript& Script(absl::string_view body) {
   // Each call site passes a literal; scripts are built once and kept.
-  return *new RedisScript(absl::StrCat(kPrelude, body));
+  return *new RedisScript(absl::StrCat(kWordIndexLua, kPrelude, body));
 }
 
 // KEYS: 1 comment, 2 target index, 3 parent's replies, 4 thread, 5 author
 // index, 6 consultation index, 7 request, 8 parent, 9 events, 10 seq,
-// 11 revisions. ARGV: 5 has request, 6 request ttl, 7 id, 8 "<ms>\1<id>",
-// 9 is reply, 10 has consultation, 11 first revision, 12.. fields.
+// 11 revisions, 12 search index prefix. ARGV: 5 has request, 6 request ttl,
+// 7 id, 8 "<ms>\1<id>", 9 is reply, 10 has consultation, 11 first revision,
+// 12 "1" when searchable, then its terms (AppendTermArgs), then the fields.
 const RedisScript& CreateScript() {
   static const RedisScript& script = Script(R"lua(
 if ARGV[5] == '1' then
@@ -99,8 +101,10 @@ if ARGV[9] == '1' then
   redis.call('HINCRBY', KEYS[8], 'replies', 1)
   redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[10]), ARGV[7])
 end
+local fields = 13
+if ARGV[12] == '1' then fields = index_put(KEYS[12], ARGV[7], 13) end
 local seq = redis.call('INCR', KEYS[10])
-redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 12))
+redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, fields))
 redis.call('ZADD', KEYS[2], seq, ARGV[7])
 redis.call('ZADD', KEYS[4], seq, ARGV[7])
 redis.call('ZADD', KEYS[5], 0, ARGV[8])
@@ -113,8 +117,9 @@ return {'created', redis.call('HGETALL', KEYS[1])}
   return script;
 }
 
-// KEYS: 1 comment, 2 revisions, 3 events. ARGV: 5 caller, 6 etag,
-// 7 payload field of the event, 8.. fields to set.
+// KEYS: 1 comment, 2 revisions, 3 events, 4 search index prefix. ARGV:
+// 5 caller, 6 etag, 7 payload field of the event, 8 id, 9 "1" when the new
+// body is to be indexed, then its terms, then the fields to set.
 const RedisScript& EditScript() {
   static const RedisScript& script = Script(R"lua(
 local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'etag')
@@ -128,7 +133,9 @@ if closed then return closed end
 if ARGV[6] ~= '' and ARGV[6] ~= c[3] then
   return redis.error_reply('ABORTED etag')
 end
-redis.call('HSET', KEYS[1], 'update_ms', ARGV[3], unpack(ARGV, 8))
+local fields = 10
+if ARGV[9] == '1' then fields = index_put(KEYS[4], ARGV[8], 10) end
+redis.call('HSET', KEYS[1], 'update_ms', ARGV[3], unpack(ARGV, fields))
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
 local now = redis.call('HMGET', KEYS[1], 'type', 'body', 'pc')
@@ -140,9 +147,10 @@ return redis.call('HGETALL', KEYS[1])
   return script;
 }
 
-// KEYS: 1 comment, 2 parent, 3 events, 4 flaggers, 5 flagged queue.
-// ARGV: 5 caller, 6 etag, 7 is reply, 8 id. A withdrawn comment leaves the
-// moderation queue: there is nothing left to moderate.
+// KEYS: 1 comment, 2 parent, 3 events, 4 flaggers, 5 flagged queue,
+// 6 search index prefix. ARGV: 5 caller, 6 etag, 7 is reply, 8 id. A
+// withdrawn comment leaves the moderation queue (there is nothing left to
+// moderate) and the search index.
 const RedisScript& WithdrawScript() {
   static const RedisScript& script = Script(R"lua(
 local c = redis.call('HMGET', KEYS[1], 'author', 'state', 'etag', 'create_ms')
@@ -160,6 +168,7 @@ redis.call('HSET', KEYS[1], 'state', '3', 'update_ms', ARGV[3], 'flags', '0')
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
 redis.call('DEL', KEYS[4])
 redis.call('ZREM', KEYS[5], queue_entry(c[4], ARGV[8]))
+index_drop(KEYS[6], ARGV[8])
 if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[2], 'replies', -1) end
 emit(KEYS[3], ARGV[2])
 return redis.call('HGETALL', KEYS[1])
@@ -223,20 +232,27 @@ return redis.call('HGETALL', KEYS[1])
 }
 
 // KEYS: 1 comment, 2 flaggers, 3 flagged queue, 4 action, 5 action index,
-// 6 parent, 7 events. ARGV: 5 "1" hide / "0" restore, 6 reason, 7 comment
-// id, 8 action entry, 9 is reply, 10 payload field, 11.. action fields.
+// 6 parent, 7 events, 8 search index prefix. ARGV: 5 "1" hide / "0"
+// restore, 6 reason, 7 comment id, 8 action entry, 9 is reply, 10 payload
+// field, 11 "1" when searchable, then its terms, then the action fields.
+// Hiding takes the comment out of the search index; restoring a hidden one
+// puts it back.
 const RedisScript& ModerateScript() {
   static const RedisScript& script = Script(R"lua(
 local c = redis.call('HMGET', KEYS[1], 'state', 'flags', 'create_ms')
 if not c[1] then return redis.error_reply('NOT_FOUND comment') end
 local was_hidden = 0
+local fields = 12
+if ARGV[11] == '1' then fields = 13 + 2 * tonumber(ARGV[12]) end
 if ARGV[5] == '1' then
   if c[1] ~= '1' then return redis.error_reply('FAILED_PRECONDITION state ' .. c[1]) end
   redis.call('HSET', KEYS[1], 'state', '2')
   if ARGV[9] == '1' then redis.call('HINCRBY', KEYS[6], 'replies', -1) end
+  index_drop(KEYS[8], ARGV[7])
 elseif c[1] == '2' then
   redis.call('HSET', KEYS[1], 'state', '1')
   if ARGV[9] == '1' then redis.call('HINCRBY', KEYS[6], 'replies', 1) end
+  if ARGV[11] == '1' then index_put(KEYS[8], ARGV[7], 12) end
   was_hidden = 1
 elseif c[1] ~= '1' or tonumber(c[2] or '0') == 0 then
   return redis.error_reply('FAILED_PRECONDITION state ' .. c[1])
@@ -245,7 +261,7 @@ redis.call('HSET', KEYS[1], 'flags', '0', 'mreason', ARGV[6])
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
 redis.call('DEL', KEYS[2])
 redis.call('ZREM', KEYS[3], queue_entry(c[3], ARGV[7]))
-redis.call('HSET', KEYS[4], unpack(ARGV, 11))
+redis.call('HSET', KEYS[4], unpack(ARGV, fields))
 redis.call('ZADD', KEYS[5], 0, ARGV[8])
 local event = ARGV[2]
 if was_hidden == 1 then event = with_int(event, tonumber(ARGV[10]), 4, 1) end
@@ -294,6 +310,16 @@ std::string RequestKey(int shard, absl::string_view author,
                       scope, ":", request_id);
 }
 std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
+
+// Appends a script's "searchable" flag and, when set, the terms of `body`.
+// Posts on topics and resources are searchable; comments on sections and
+// private messages never are.
+void AppendSearchArgs(const v1::Comment& c, absl::string_view body,
+                      std::vector<std::string>* args) {
+  const bool searchable = CommentsStore::Searchable(c.target_kind());
+  args->push_back(searchable ? "1" : "0");
+  if (searchable) AppendTermArgs(DocumentTerms({{body, 1.0}}), args);
+}
 std::string Int(int64_t n) { return absl::StrCat(n); }
 
 // Oldest first, across shards: 13-digit milliseconds.
@@ -411,6 +437,57 @@ std::string CommentsStore::CommentPrefix(int shard) {
 std::string CommentsStore::ActionPrefix(int shard) {
   return Prefix(shard) + "m:";
 }
+std::string CommentsStore::SearchPrefix(int shard) {
+  return Prefix(shard) + "ix:";
+}
+
+bool CommentsStore::Searchable(v1::Comment::TargetKind kind) {
+  return kind == v1::Comment::TARGET_TOPIC ||
+         kind == v1::Comment::TARGET_RESOURCE;
+}
+
+absl::StatusOr<std::vector<WordMatches>> CommentsStore::Search(
+    const std::vector<std::string>& words, int limit) {
+  std::vector<std::string> prefixes;
+  for (int shard = 0; shard < kShardCount; ++shard) {
+    prefixes.push_back(SearchPrefix(shard));
+  }
+  return SearchWordsMany(*redis_, prefixes, words, limit);
+}
+
+absl::StatusOr<std::vector<StoredComment>> CommentsStore::GetFields(
+    const std::vector<std::string>& ids,
+    const std::vector<std::string>& fields) {
+  std::vector<std::vector<std::string>> commands;
+  std::vector<std::string> known;  // ids that name a shard
+  for (const std::string& id : ids) {
+    if (ShardOfId(id) < 0) continue;
+    std::vector<std::string> command = {"HMGET", CommentKey(id), "id"};
+    command.insert(command.end(), fields.begin(), fields.end());
+    commands.push_back(std::move(command));
+    known.push_back(id);
+  }
+  if (commands.empty()) return std::vector<StoredComment>{};
+  CDC_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+  if (replies.size() != commands.size()) {
+    return absl::InternalError("redis: unexpected pipeline reply");
+  }
+  std::vector<StoredComment> found;
+  for (auto& reply : replies) {
+    if (!reply.ok()) return reply.status();
+    const auto& values = reply->elements;
+    if (values.size() != fields.size() + 1 || values[0].is_nil()) continue;
+    RecordFields record;
+    record["id"] = values[0].str;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (!values[i + 1].is_nil()) record[fields[i]] = values[i + 1].str;
+    }
+    StoredComment stored;
+    stored.comment = ToComment(record);
+    found.push_back(std::move(stored));
+  }
+  return found;
+}
 
 std::vector<std::string> CommentsStore::EventArgs(
     const v1::Event& event) const {
@@ -447,6 +524,7 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
        Int(absl::ToInt64Milliseconds(options_.request_id_ttl)), id,
        OldestFirstEntry(c), reply ? "1" : "0",
        c.consultation().empty() ? "0" : "1", first.SerializeAsString()});
+  AppendSearchArgs(c, c.body(), &args);
   const std::string created =
       Int(TimeUtil::TimestampToMilliseconds(c.create_time()));
   args.insert(
@@ -492,7 +570,7 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
            RequestKey(shard, c.author(),
                       c.parent().empty() ? c.target() : c.parent(), request_id),
            CommentKey(parent_id), EventStreamKey(shard), IndexKey(shard, "seq"),
-           Key(id, "v")},
+           Key(id, "v"), SearchPrefix(shard)},
           args));
   if (reply_value.elements.size() != 2) {
     return absl::InternalError("redis: unexpected create reply");
@@ -642,7 +720,16 @@ absl::StatusOr<StoredComment> CommentsStore::Edit(
     const WriteContext& context, const v1::Event& event) {
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(), {context.caller, std::string(etag), "40"});
+  args.insert(args.end(),
+              {context.caller, std::string(etag), "40", std::string(id)});
+  // A new body replaces the comment's words in the search index.
+  const bool new_body =
+      std::find(paths.begin(), paths.end(), "body") != paths.end();
+  if (new_body) {
+    AppendSearchArgs(values, values.body(), &args);
+  } else {
+    args.push_back("0");
+  }
   // Only the fields named are written, so concurrent edits of different
   // fields do not undo each other.
   for (const std::string& path : paths) {
@@ -654,27 +741,30 @@ absl::StatusOr<StoredComment> CommentsStore::Edit(
       args.insert(args.end(), {"pc", values.proposed_change()});
     }
   }
-  absl::StatusOr<RedisReply> reply = redis_->Eval(
-      EditScript(),
-      {CommentKey(id), Key(id, "v"), EventStreamKey(ShardOfId(id))}, args);
+  absl::StatusOr<RedisReply> reply =
+      redis_->Eval(EditScript(),
+                   {CommentKey(id), Key(id, "v"), EventStreamKey(ShardOfId(id)),
+                    SearchPrefix(ShardOfId(id))},
+                   args);
   if (!reply.ok()) return Explain(reply.status());
   return ToStored(*reply);
 }
 
 absl::StatusOr<StoredComment> CommentsStore::Withdraw(
-    absl::string_view id, absl::string_view parent, absl::string_view etag,
+    const v1::Comment& current, absl::string_view etag,
     const WriteContext& context, const v1::Event& event) {
+  const std::string id = IdOf(current.name());
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
-  const bool reply = !parent.empty();
-  const std::string parent_id = reply ? IdOf(parent) : std::string(id);
+  const bool reply = !current.parent().empty();
+  const std::string parent_id = reply ? IdOf(current.parent()) : id;
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(), {context.caller, std::string(etag), reply ? "1" : "0",
-                           std::string(id)});
+  args.insert(args.end(),
+              {context.caller, std::string(etag), reply ? "1" : "0", id});
   const int shard = ShardOfId(id);
   absl::StatusOr<RedisReply> value = redis_->Eval(
       WithdrawScript(),
       {CommentKey(id), CommentKey(parent_id), EventStreamKey(shard),
-       Key(id, "f"), IndexKey(shard, "flagged")},
+       Key(id, "f"), IndexKey(shard, "flagged"), SearchPrefix(shard)},
       args);
   if (!value.ok()) return Explain(value.status());
   return ToStored(*value);
@@ -740,48 +830,35 @@ absl::StatusOr<StoredComment> CommentsStore::Flag(
 }
 
 absl::StatusOr<StoredComment> CommentsStore::Moderate(
-    absl::string_view id, absl::string_view parent, bool hide,
-    const v1::ModerationAction& action, const WriteContext& context,
-    const v1::Event& event) {
+    const v1::Comment& current, bool hide, const v1::ModerationAction& action,
+    const WriteContext& context, const v1::Event& event) {
+  const std::string id = IdOf(current.name());
   if (ShardOfId(id) < 0) return absl::NotFoundError("comment");
   const int shard = ShardOfId(id);
-  const bool reply = !parent.empty();
-  const std::string parent_id = reply ? IdOf(parent) : std::string(id);
+  const bool reply = !current.parent().empty();
+  const std::string parent_id = reply ? IdOf(current.parent()) : id;
   const std::string action_id = IdOf(action.name());
   const int64_t ms = TimeUtil::TimestampToMilliseconds(action.create_time());
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(args.end(), {hide ? "1" : "0",
-                           action.reason(),
-                           std::string(id),
+  args.insert(args.end(), {hide ? "1" : "0", action.reason(), id,
                            IndexEntry(NewestFirstSortKey(ms), action_id),
-                           reply ? "1" : "0",
-                           hide ? "45" : "46",
-                           "id",
-                           action_id,
-                           "name",
-                           action.name(),
-                           "comment",
-                           action.comment(),
-                           "kind",
-                           Int(action.kind()),
-                           "actor",
-                           action.actor(),
-                           "flag_reason",
-                           "0",
-                           "reason",
-                           action.reason(),
-                           "consultation",
-                           action.consultation(),
-                           "space",
-                           action.space(),
-                           "create_ms",
-                           Int(ms)});
-  absl::StatusOr<RedisReply> value =
-      redis_->Eval(ModerateScript(),
-                   {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
-                    ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
-                    CommentKey(parent_id), EventStreamKey(shard)},
-                   args);
+                           reply ? "1" : "0", hide ? "45" : "46"});
+  // A hidden comment's body cannot change, so the text read before the
+  // script is the one a restore puts back in the index.
+  AppendSearchArgs(current, current.body(), &args);
+  args.insert(
+      args.end(),
+      {"id",      action_id,        "name",         action.name(),
+       "comment", action.comment(), "kind",         Int(action.kind()),
+       "actor",   action.actor(),   "flag_reason",  "0",
+       "reason",  action.reason(),  "consultation", action.consultation(),
+       "space",   action.space(),   "create_ms",    Int(ms)});
+  absl::StatusOr<RedisReply> value = redis_->Eval(
+      ModerateScript(),
+      {CommentKey(id), Key(id, "f"), IndexKey(shard, "flagged"),
+       ActionPrefix(shard) + action_id, IndexKey(shard, "mod"),
+       CommentKey(parent_id), EventStreamKey(shard), SearchPrefix(shard)},
+      args);
   if (!value.ok()) return Explain(value.status());
   return ToStored(*value);
 }

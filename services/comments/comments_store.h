@@ -21,6 +21,9 @@
 //   comments:{sk}:req:<member>:<target or parent>:<request id>
 //                                  string  comment id, 24 h
 //   comments:{sk}:seq              string  the shard's creation counter
+//   comments:{sk}:ix:...           the shard's word index of VISIBLE posts
+//                                  on topics and resources (word_index.h;
+//                                  document = comment id)
 //   events:{sk}                    stream  domain events (outbox)
 #pragma once
 
@@ -35,6 +38,7 @@
 #include "cdc/v1/events.pb.h"
 #include "services/common/redis.h"
 #include "services/common/shard_index.h"
+#include "services/common/word_index.h"
 
 namespace cdc::comments {
 
@@ -124,11 +128,9 @@ class CommentsStore final {
                                      const WriteContext& context,
                                      const v1::Event& event);
 
-  // The author withdraws. `parent` is the comment's parent ("" at top
-  // level; it never changes, so the caller's earlier read is good). Errors
-  // as Edit.
-  absl::StatusOr<StoredComment> Withdraw(absl::string_view id,
-                                         absl::string_view parent,
+  // The author withdraws `current` (as read before; its parent and
+  // target never change, so that read is good). Errors as Edit.
+  absl::StatusOr<StoredComment> Withdraw(const v1::Comment& current,
                                          absl::string_view etag,
                                          const WriteContext& context,
                                          const v1::Event& event);
@@ -147,11 +149,10 @@ class CommentsStore final {
                                      const v1::Event& event);
 
   // A moderator hides (VISIBLE -> HIDDEN) or restores (HIDDEN -> VISIBLE,
-  // or dismisses the open flags of a VISIBLE comment). FAILED_PRECONDITION
-  // otherwise. Either way the open flags are resolved. `parent` as for
-  // Withdraw.
-  absl::StatusOr<StoredComment> Moderate(absl::string_view id,
-                                         absl::string_view parent, bool hide,
+  // or dismisses the open flags of a VISIBLE comment) `current`, as read
+  // before. FAILED_PRECONDITION otherwise. Either way the open flags are
+  // resolved.
+  absl::StatusOr<StoredComment> Moderate(const v1::Comment& current, bool hide,
                                          const v1::ModerationAction& action,
                                          const WriteContext& context,
                                          const v1::Event& event);
@@ -171,10 +172,29 @@ class CommentsStore final {
   absl::StatusOr<RevisionPage> Revisions(absl::string_view id, size_t start,
                                          size_t count);
 
+  // Whether comments on this kind of target are in the search index:
+  // posts on topics and resources (while VISIBLE); never comments on
+  // sections or private messages.
+  static bool Searchable(v1::Comment::TargetKind kind);
+
+  // The comments holding every one of `words` in each shard's search index
+  // (one answer per shard, in shard order, each its best `limit`), in one
+  // round trip.
+  absl::StatusOr<std::vector<WordMatches>> Search(
+      const std::vector<std::string>& words, int limit);
+
+  // The comments with these ids (any shards), in order, skipping vanished
+  // ones, with only `fields` of their stored record read (names as in the
+  // .cc; "id" always) — one pipelined round trip. Unread fields are unset.
+  absl::StatusOr<std::vector<StoredComment>> GetFields(
+      const std::vector<std::string>& ids,
+      const std::vector<std::string>& fields);
+
   // Index and record prefixes for ListIndex, per shard.
   static std::string IndexKey(int shard, absl::string_view index);
   static std::string CommentPrefix(int shard);
   static std::string ActionPrefix(int shard);
+  static std::string SearchPrefix(int shard);  // the shard's word index
 
  private:
   std::vector<std::string> EventArgs(const v1::Event& event) const;

@@ -4,9 +4,14 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -47,11 +52,15 @@ class CommentsServerTest
   void SetUp() override {
     ConsultationsServerTest::SetUp();
     if (HasFatalFailure()) return;
+    ChooseCommunityAddress();
+    if (HasFatalFailure()) return;
     store_k_ =
         std::make_unique<CommentsStore>(&redis(), CommentsStore::Options{});
     service_k_ = std::make_unique<CommentsService>(
         store_k_.get(), authenticator_.get(),
         grpc::CreateChannel(host_c_->address(),
+                            grpc::InsecureChannelCredentials()),
+        grpc::CreateChannel(community_address_,
                             grpc::InsecureChannelCredentials()),
         channel_, clock_);
     host_k_ = std::make_unique<ServiceHost>(
@@ -66,6 +75,26 @@ class CommentsServerTest
   void TearDown() override {
     if (host_k_ != nullptr) host_k_->Shutdown();
     ConsultationsServerTest::TearDown();
+    if (!community_dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(community_dir_, ignored);
+    }
+  }
+
+  // Sets community_address_ to a Unix socket in a fresh temporary directory
+  // (short enough for sun_path's 108 bytes). Nothing listens there unless a
+  // subclass (CommunityServerTest) starts cdc-community on it.
+  void ChooseCommunityAddress() {
+    static std::atomic<int> counter{0};
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir =
+        absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/cdc-community-XXXXXX");
+    ASSERT_NE(mkdtemp(dir.data()), nullptr) << "cannot create " << dir;
+    community_dir_ = dir;
+    const std::string path = absl::StrCat(dir, "/community-", getpid(), "-",
+                                          counter.fetch_add(1), ".sock");
+    ASSERT_LT(path.size(), 108u) << path << " is too long for a Unix socket";
+    community_address_ = absl::StrCat("unix:", path);
   }
 
   // "consultations/{id}/sections/{key}".
@@ -296,9 +325,19 @@ class CommentsServerTest
     return rows;
   }
 
-  // The comment a comment event is about (empty for other events).
+  // The comment a comment event is about (empty for other events). A
+  // PrivateMessageSent, which has no CommentRef, gives its message, sender
+  // and conversation in one.
   static v1::CommentRef RefOf(const v1::Event& event) {
     switch (event.payload_case()) {
+      case v1::Event::kPrivateMessageSent: {
+        v1::CommentRef ref;
+        ref.set_comment(event.private_message_sent().comment());
+        ref.set_target(event.private_message_sent().conversation());
+        ref.set_target_kind(v1::Comment::TARGET_CONVERSATION);
+        ref.set_author(event.private_message_sent().sender());
+        return ref;
+      }
       case v1::Event::kCommentCreated:
         return event.comment_created().comment();
       case v1::Event::kCommentReplied:
@@ -352,6 +391,10 @@ class CommentsServerTest
     return kinds;
   }
 
+  // Where cdc-comments looks for cdc-community: "unix:<temp dir>/
+  // community-<pid>-<n>.sock", chosen in SetUp before cdc-comments starts.
+  std::string community_address_;
+  std::string community_dir_;  // the temporary directory holding it
   std::unique_ptr<CommentsStore> store_k_;
   std::unique_ptr<CommentsService> service_k_;
   std::unique_ptr<ServiceHost> host_k_;

@@ -15,6 +15,9 @@
 
 ABSL_FLAG(std::string, consultations_address, "127.0.0.1:7702",
           "cdc-consultations, which says who may comment on a section");
+ABSL_FLAG(std::string, community_address, "127.0.0.1:7705",
+          "cdc-community, which says who may read and write on a topic, "
+          "conversation or resource");
 
 int main(int argc, char** argv) {
   const cdc::ServiceSetup setup =
@@ -24,12 +27,15 @@ int main(int argc, char** argv) {
   auto consultations =
       grpc::CreateChannel(absl::GetFlag(FLAGS_consultations_address),
                           grpc::InsecureChannelCredentials());
+  auto community = grpc::CreateChannel(absl::GetFlag(FLAGS_community_address),
+                                       grpc::InsecureChannelCredentials());
   cdc::RemoteAuthenticator authenticator(members, cdc::Clock::Real(),
                                          cdc::AuthenticatorOptionsFromFlags());
   cdc::comments::CommentsStore store(
       &redis, {.event_stream_maxlen = setup.event_stream_maxlen});
   cdc::comments::CommentsService service(&store, &authenticator, consultations,
-                                         members, cdc::Clock::Real());
+                                         community, members,
+                                         cdc::Clock::Real());
 
   cdc::ServiceHost host(setup.server, &redis);
   host.AddService(&service, cdc::v1::CommentsService::service_full_name());

@@ -6,6 +6,7 @@
 #include <grpcpp/server_builder.h>
 #include <signal.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.pb.h"
 #include "services/common/log.h"
@@ -56,6 +57,11 @@ absl::Status ServiceHost::Start() {
 }
 
 std::string ServiceHost::address() const {
+  // A Unix socket has no port (gRPC reports 1 for it): its address is the
+  // one it was asked to listen on.
+  if (absl::StartsWith(options_.listen_address, "unix:")) {
+    return options_.listen_address;
+  }
   const size_t colon = options_.listen_address.rfind(':');
   return absl::StrCat(options_.listen_address.substr(0, colon), ":", port_);
 }

@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "services/gateway/grpc_front.h"
 #include "services/gateway/http_server.h"
+#include "services/gateway/http_test_client.h"
 #include "services/gateway/metrics.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/route_table.h"
@@ -38,16 +39,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using ::testing::HasSubstr;
 
-struct HttpReply {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
+using testing::HttpReply;
 
 class GatewayTest : public notifications::testing::NotificationsServerTest {
  protected:
   void SetUp() override {
-    NotificationsServerTest::SetUp();
+    notifications::testing::NotificationsServerTest::SetUp();
     if (HasFatalFailure()) return;
     web_root_ = std::filesystem::temp_directory_path() /
                 absl::StrCat("cdc-web-", getpid(), "-", rand());
@@ -64,7 +61,7 @@ class GatewayTest : public notifications::testing::NotificationsServerTest {
   void TearDown() override {
     StopGateway();
     std::filesystem::remove_all(web_root_);
-    NotificationsServerTest::TearDown();
+    notifications::testing::NotificationsServerTest::TearDown();
   }
 
   std::map<std::string, std::shared_ptr<grpc::Channel>> Backends() {
@@ -113,37 +110,7 @@ class GatewayTest : public notifications::testing::NotificationsServerTest {
   HttpReply Call(http::verb verb, const std::string& target,
                  const std::string& body = "", const std::string& token = "",
                  std::map<std::string, std::string> headers = {}) {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                           http_->port()));
-    http::request<http::string_body> request(verb, target, 11);
-    request.set(http::field::host, "localhost");
-    if (!token.empty())
-      request.set(http::field::authorization, "Bearer " + token);
-    if (!body.empty())
-      request.set(http::field::content_type, "application/json");
-    for (const auto& [name, value] : headers) request.set(name, value);
-    request.body() = body;
-    request.prepare_payload();
-    http::write(stream, request);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(16 << 20);
-    parser.skip(verb == http::verb::head);  // a HEAD answer has no body
-    beast::error_code ec;
-    http::read(stream, buffer, parser, ec);
-    HttpReply reply;
-    if (ec) return reply;
-    auto& response = parser.get();
-    reply.status = static_cast<int>(response.result_int());
-    for (const auto& field : response) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(c));
-      reply.headers[name] = std::string(field.value());
-    }
-    reply.body = response.body();
-    return reply;
+    return testing::HttpCall(http_->port(), verb, target, body, token, headers);
   }
 
   std::string bo_;  // a second MEMBER token
@@ -229,19 +196,7 @@ TEST_F(GatewayTest, EveryRouteReachesItsService) {
     const Route& route = *r;
     if (absl::StartsWith(route.method, "cdc.v1.CommunityService")) continue;
     if (route.server_streaming) continue;
-    // A path for the pattern: every variable bound to a plausible name.
-    std::string path(route.pattern);
-    while (path.find('{') != std::string::npos) {
-      const size_t open = path.find('{'), close = path.find('}', open);
-      std::string inner = path.substr(open + 1, close - open - 1);
-      const size_t equals = inner.find('=');
-      std::string value =
-          equals == std::string::npos
-              ? "x1"
-              : absl::StrReplaceAll(inner.substr(equals + 1),
-                                    {{"**", "x1"}, {"*", "x1"}});
-      path.replace(open, close - open + 1, value);
-    }
+    const std::string path = testing::SamplePath(route);
     const std::string verb(route.verb);
     HttpReply reply =
         Call(http::string_to_verb(verb), path,

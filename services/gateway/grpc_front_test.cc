@@ -102,7 +102,7 @@ TEST(RequestIdTest, KeepsAWellFormedIdAndReplacesAnyOther) {
 class GrpcFrontTest : public notifications::testing::NotificationsServerTest {
  protected:
   void SetUp() override {
-    NotificationsServerTest::SetUp();
+    notifications::testing::NotificationsServerTest::SetUp();
     if (HasFatalFailure()) return;
     front_ = std::make_unique<GrpcFront>(
         std::map<std::string, std::shared_ptr<grpc::Channel>>{
@@ -132,7 +132,7 @@ class GrpcFrontTest : public notifications::testing::NotificationsServerTest {
       server_->Wait();
     }
     front_.reset();
-    NotificationsServerTest::TearDown();
+    notifications::testing::NotificationsServerTest::TearDown();
   }
 
   static std::shared_ptr<grpc::Channel> Channel(const std::string& address) {

@@ -39,8 +39,8 @@ ABSL_FLAG(std::string, consultations_address, "127.0.0.1:7702",
 ABSL_FLAG(std::string, comments_address, "127.0.0.1:7703", "cdc-comments");
 ABSL_FLAG(std::string, notifications_address, "127.0.0.1:7704",
           "cdc-notifications");
-ABSL_FLAG(std::string, community_address, "",
-          "cdc-community; empty: not served yet");
+ABSL_FLAG(std::string, community_address, "127.0.0.1:7705",
+          "cdc-community; empty: its methods are not served");
 ABSL_FLAG(std::string, web_root, "gateway/web",
           "the web UI's files, served at /");
 ABSL_FLAG(std::vector<std::string>, cors_origins, {},

@@ -14,25 +14,6 @@
 namespace cdc::notifications {
 namespace {
 
-// ---- Decimal numbers ----
-
-// Parses a canonical unsigned decimal: one or more digits, no sign, no
-// space, no leading zero (but "0" itself), no overflow of uint64.
-bool ParseDecimal(absl::string_view text, uint64_t* value) {
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return false;
-  uint64_t result = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (result > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
-      return false;
-    }
-    result = result * 10 + digit;
-  }
-  *value = result;
-  return true;
-}
-
 // ---- Cursor bytes ----
 //
 // A cursor is the unpadded base64url of:
@@ -186,46 +167,6 @@ std::optional<v1::Event> PartnerView(const v1::Event& event) {
 }
 
 }  // namespace
-
-// ---- Stream and event ids ----
-
-std::string StreamId::ToString() const { return absl::StrCat(ms, "-", seq); }
-
-absl::StatusOr<StreamId> ParseStreamId(absl::string_view text) {
-  const size_t dash = text.find('-');
-  StreamId id;
-  if (dash == absl::string_view::npos ||
-      !ParseDecimal(text.substr(0, dash), &id.ms) ||
-      !ParseDecimal(text.substr(dash + 1), &id.seq)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("stream id: \"", absl::CHexEscape(text),
-                     "\" is not <ms>-<seq> in decimal"));
-  }
-  return id;
-}
-
-std::string EventId(int shard, const StreamId& id) {
-  return absl::StrCat("s", shard, "-", id.ms, "-", id.seq);
-}
-
-absl::StatusOr<std::pair<int, StreamId>> ParseEventId(absl::string_view text) {
-  const auto invalid = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event id: \"", absl::CHexEscape(text),
-        "\" is not s{shard}-{ms}-{seq} with a shard 0..", kShardCount - 1));
-  };
-  if (!absl::StartsWith(text, "s")) return invalid();
-  const size_t dash = text.find('-');
-  if (dash == absl::string_view::npos) return invalid();
-  uint64_t shard = 0;
-  if (!ParseDecimal(text.substr(1, dash - 1), &shard) ||
-      shard >= static_cast<uint64_t>(kShardCount)) {
-    return invalid();
-  }
-  absl::StatusOr<StreamId> id = ParseStreamId(text.substr(dash + 1));
-  if (!id.ok()) return invalid();
-  return std::make_pair(static_cast<int>(shard), *id);
-}
 
 // ---- Cursors ----
 

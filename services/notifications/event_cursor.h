@@ -1,5 +1,6 @@
-// The partner event feed's pieces that need no Redis: stream entry ids,
-// the opaque cursor, filters and what each role may see of an event.
+// The partner event feed's pieces that need no Redis: the opaque cursor,
+// filters and what each role may see of an event. Stream entry and event
+// ids are in services/common/event_consumer.h.
 #pragma once
 
 #include <array>
@@ -14,27 +15,10 @@
 #include "cdc/v1/common.pb.h"
 #include "cdc/v1/events.pb.h"
 #include "cdc/v1/notifications.pb.h"
+#include "services/common/event_consumer.h"
 #include "services/common/keys.h"
 
 namespace cdc::notifications {
-
-// A Redis stream entry id, "<ms>-<seq>". {0, 0} is before every entry.
-struct StreamId {
-  uint64_t ms = 0;
-  uint64_t seq = 0;
-
-  friend auto operator<=>(const StreamId&, const StreamId&) = default;
-  std::string ToString() const;  // "1712345678901-0"
-};
-
-// INVALID_ARGUMENT unless `text` is "<ms>-<seq>" in decimal.
-absl::StatusOr<StreamId> ParseStreamId(absl::string_view text);
-
-// Event.id for an entry of shard `shard`'s stream: "s3-1712345678901-0".
-std::string EventId(int shard, const StreamId& id);
-
-// The shard and entry of an Event.id; INVALID_ARGUMENT when malformed.
-absl::StatusOr<std::pair<int, StreamId>> ParseEventId(absl::string_view text);
 
 // Where a reader of all the event streams is: the last entry it has passed
 // in each shard's stream.

@@ -11,15 +11,18 @@
 #include "services/common/remote_authenticator.h"
 #include "services/common/server.h"
 #include "services/common/service_flags.h"
-#include "services/notifications/event_consumer.h"
 #include "services/notifications/live_hub.h"
 #include "services/notifications/notifications_service.h"
 #include "services/notifications/notifications_store.h"
+#include "services/notifications/notifier.h"
 
 ABSL_FLAG(std::string, consultations_address, "127.0.0.1:7702",
           "cdc-consultations, asked whether a section to follow exists");
 ABSL_FLAG(std::string, comments_address, "127.0.0.1:7703",
           "cdc-comments, asked whether a thread to follow exists");
+ABSL_FLAG(std::string, community_address, "127.0.0.1:7705",
+          "cdc-community, asked whether a space, topic or resource to follow "
+          "exists and is readable");
 ABSL_FLAG(bool, consume, true,
           "consume the event streams (replicas share the work); false serves "
           "only the API and the streams");
@@ -48,17 +51,18 @@ int main(int argc, char** argv) {
                           grpc::InsecureChannelCredentials()),
       grpc::CreateChannel(absl::GetFlag(FLAGS_comments_address),
                           grpc::InsecureChannelCredentials()),
+      grpc::CreateChannel(absl::GetFlag(FLAGS_community_address),
+                          grpc::InsecureChannelCredentials()),
       cdc::Clock::Real());
-  cdc::notifications::EventConsumer::Options consuming;
+  cdc::EventConsumer::Options consuming;
   consuming.claim_idle = absl::GetFlag(FLAGS_claim_idle);
-  cdc::notifications::EventConsumer consumer(&store, &redis, setup.redis,
-                                             consuming);
-  if (absl::GetFlag(FLAGS_consume)) consumer.Start();
+  cdc::notifications::Notifier notifier(&store, &redis, setup.redis, consuming);
+  if (absl::GetFlag(FLAGS_consume)) notifier.Start();
 
   cdc::ServiceHost host(setup.server, &redis);
   host.AddService(&service, cdc::v1::NotificationsService::service_full_name());
   return cdc::ServeUntilTerminated("notifications", host, [&] {
     hub.Shutdown();
-    consumer.Stop();
+    notifier.Stop();
   });
 }

@@ -174,12 +174,14 @@ class NotificationsService::Impl {
  public:
   Impl(NotificationsStore* store, LiveHub* hub, Authenticator* authenticator,
        std::shared_ptr<grpc::Channel> consultations,
-       std::shared_ptr<grpc::Channel> comments, const Clock& clock)
+       std::shared_ptr<grpc::Channel> comments,
+       std::shared_ptr<grpc::Channel> community, const Clock& clock)
       : store_(store),
         hub_(hub),
         authenticator_(authenticator),
         consultations_(v1::ConsultationsService::NewStub(consultations)),
         comments_(v1::CommentsService::NewStub(comments)),
+        community_(v1::CommunityService::NewStub(community)),
         clock_(clock) {}
 
   absl::StatusOr<v1::Principal> Caller(const grpc::ServerContextBase& context) {
@@ -197,7 +199,8 @@ class NotificationsService::Impl {
   // The followed form of a target and its title, checked with the
   // caller's own rights.
   absl::StatusOr<std::pair<std::string, std::string>> ResolveTarget(
-      const grpc::ServerContextBase& context, absl::string_view target) {
+      const grpc::ServerContextBase& context, const v1::Principal& caller,
+      absl::string_view target) {
     if (target.empty()) {
       return absl::InvalidArgumentError("target: required");
     }
@@ -233,13 +236,73 @@ class NotificationsService::Impl {
       }
       return std::make_pair(comment.name(), Snippet(comment.body()));
     }
-    if (absl::StartsWith(target, "spaces/") ||
-        absl::StartsWith(target, "resources/")) {
-      return absl::UnimplementedError(
-          "target: following topics and resources comes with cdc-community");
+    if (absl::StartsWith(target, "spaces/")) {
+      std::vector<absl::string_view> parts = absl::StrSplit(target, '/');
+      if (parts.size() == 2) return ResolveSpace(context, caller, target);
+      const bool topic =
+          parts.size() == 4 && parts[2] == "topics" &&
+          ParseResourceId("target", absl::StrCat("spaces/", parts[1]), "spaces")
+              .ok() &&
+          ParseResourceId("target", absl::StrCat("topics/", parts[3]), "topics")
+              .ok();
+      if (!topic) {
+        return absl::InvalidArgumentError(
+            "target: must be \"spaces/{s}\" or \"spaces/{s}/topics/{t}\"");
+      }
+      return ResolveCommunityTarget(context, target);
+    }
+    if (absl::StartsWith(target, "resources/")) {
+      CDC_RETURN_IF_ERROR(
+          ParseResourceId("target", target, "resources").status());
+      return ResolveCommunityTarget(context, target);
+    }
+    if (absl::StartsWith(target, "conversations/")) {
+      return absl::InvalidArgumentError(
+          "target: conversations cannot be followed; their participants hear "
+          "of every message");
     }
     return absl::InvalidArgumentError(
-        "target: must be a section, a comment, a topic or a resource");
+        "target: must be a section, a comment, a space, a topic or a "
+        "resource");
+  }
+
+  // A topic or a resource: followed when the caller may read it
+  // (CommunityService.CheckTargetAccess with the caller's token).
+  absl::StatusOr<std::pair<std::string, std::string>> ResolveCommunityTarget(
+      const grpc::ServerContextBase& context, absl::string_view target) {
+    v1::CheckTargetAccessRequest request;
+    request.set_target(std::string(target));
+    v1::CheckTargetAccessResponse access;
+    grpc::Status status = community_->CheckTargetAccess(
+        ForwardCaller(context).get(), request, &access);
+    if (!status.ok()) return TargetStatus(status, target);
+    if (!access.may_read()) {
+      return absl::NotFoundError(
+          absl::StrCat("target: ", target, " not found"));
+    }
+    return std::make_pair(std::string(target), access.title());
+  }
+
+  // A space, to hear of its new topics: the caller must be able to read
+  // them, so an invite-only space is followed only by its members (and the
+  // secretariat, who reads every space).
+  absl::StatusOr<std::pair<std::string, std::string>> ResolveSpace(
+      const grpc::ServerContextBase& context, const v1::Principal& caller,
+      absl::string_view target) {
+    CDC_RETURN_IF_ERROR(ParseResourceId("target", target, "spaces").status());
+    v1::GetSpaceRequest request;
+    request.set_name(std::string(target));
+    v1::Space space;
+    grpc::Status status =
+        community_->GetSpace(ForwardCaller(context).get(), request, &space);
+    if (!status.ok()) return TargetStatus(status, target);
+    if (space.visibility() == v1::Space::INVITE_ONLY &&
+        !space.caller_is_member() && caller.role() != v1::ROLE_SECRETARIAT) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("target: ", target,
+                       " is invite-only; only its members may follow it"));
+    }
+    return std::make_pair(std::string(target), space.title());
   }
 
   NotificationsStore* const store_;
@@ -247,16 +310,18 @@ class NotificationsService::Impl {
   Authenticator* const authenticator_;
   std::unique_ptr<v1::ConsultationsService::Stub> consultations_;
   std::unique_ptr<v1::CommentsService::Stub> comments_;
+  std::unique_ptr<v1::CommunityService::Stub> community_;
   const Clock& clock_;
 };
 
 NotificationsService::NotificationsService(
     NotificationsStore* store, LiveHub* hub, Authenticator* authenticator,
     std::shared_ptr<grpc::Channel> consultations,
-    std::shared_ptr<grpc::Channel> comments, const Clock& clock)
-    : impl_(std::make_unique<Impl>(store, hub, authenticator,
-                                   std::move(consultations),
-                                   std::move(comments), clock)) {}
+    std::shared_ptr<grpc::Channel> comments,
+    std::shared_ptr<grpc::Channel> community, const Clock& clock)
+    : impl_(std::make_unique<Impl>(
+          store, hub, authenticator, std::move(consultations),
+          std::move(comments), std::move(community), clock)) {}
 
 NotificationsService::~NotificationsService() = default;
 
@@ -434,8 +499,8 @@ grpc::Status NotificationsService::Follow(grpc::ServerContext* context,
         RequireRole(caller, {v1::ROLE_MEMBER, v1::ROLE_SECRETARIAT}));
     CDC_ASSIGN_OR_RETURN(std::string member,
                          OwnInbox(caller, "parent", request->parent()));
-    CDC_ASSIGN_OR_RETURN(auto target,
-                         impl_->ResolveTarget(*context, request->target()));
+    CDC_ASSIGN_OR_RETURN(
+        auto target, impl_->ResolveTarget(*context, caller, request->target()));
     CDC_ASSIGN_OR_RETURN(
         cdc::notifications::Follow follow,
         impl_->store_->AddFollow(member, target.first, target.second,
@@ -459,7 +524,7 @@ grpc::Status NotificationsService::Unfollow(grpc::ServerContext* context,
     // the comment can no longer be read, the target is taken as given.
     std::string target = request->target();
     absl::StatusOr<std::pair<std::string, std::string>> resolved =
-        impl_->ResolveTarget(*context, target);
+        impl_->ResolveTarget(*context, caller, target);
     if (resolved.ok()) target = resolved->first;
     return impl_->store_->RemoveFollow(member, target);
   });

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cdc/v1/comments.grpc.pb.h"
+#include "cdc/v1/community.grpc.pb.h"
 #include "cdc/v1/consultations.grpc.pb.h"
 #include "cdc/v1/notifications.grpc.pb.h"
 #include "services/common/auth.h"
@@ -25,12 +26,14 @@ using NotificationsServiceBase =
 
 class NotificationsService final : public NotificationsServiceBase {
  public:
-  // `consultations` and `comments` are asked, with the caller's token,
-  // whether a target to follow exists and is readable, and for its title.
+  // `consultations` (sections), `comments` (threads) and `community`
+  // (spaces, topics, resources) are asked, with the caller's token, whether
+  // a target to follow exists and is readable, and for its title.
   NotificationsService(NotificationsStore* store, LiveHub* hub,
                        Authenticator* authenticator,
                        std::shared_ptr<grpc::Channel> consultations,
                        std::shared_ptr<grpc::Channel> comments,
+                       std::shared_ptr<grpc::Channel> community,
                        const Clock& clock);
   ~NotificationsService() override;
 

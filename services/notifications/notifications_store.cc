@@ -293,22 +293,6 @@ v1::Audience DecodeAudience(absl::string_view text) {
   return audience;
 }
 
-absl::StatusOr<std::vector<StreamEntry>> ParseEntries(int shard,
-                                                      const RedisReply& list) {
-  std::vector<StreamEntry> out;
-  for (const RedisReply& entry : list.elements) {
-    if (entry.elements.size() != 2) continue;  // deleted while pending
-    StreamEntry& e = out.emplace_back();
-    e.shard = shard;
-    CDC_ASSIGN_OR_RETURN(e.id, ParseStreamId(entry.elements[0].str));
-    const auto& fields = entry.elements[1].elements;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      if (fields[i].str == kEventField) e.event = fields[i + 1].str;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 NotificationsStore::NotificationsStore(RedisClient* redis, Options options)
@@ -601,90 +585,6 @@ absl::StatusOr<std::vector<Follow>> NotificationsStore::Follows(
   return follows;
 }
 
-absl::Status NotificationsStore::EnsureConsumerGroups() {
-  std::vector<std::vector<std::string>> commands;
-  for (int shard = 0; shard < kShardCount; ++shard) {
-    commands.push_back({"XGROUP", "CREATE", EventStreamKey(shard),
-                        std::string(kConsumerGroup), "0", "MKSTREAM"});
-  }
-  CDC_ASSIGN_OR_RETURN(auto results, redis_->Pipeline(commands));
-  for (const auto& result : results) {
-    if (!result.ok() && result.status().message().find("BUSYGROUP") ==
-                            absl::string_view::npos) {
-      return result.status();
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<StreamEntry>> NotificationsStore::ReadNew(
-    RedisClient& blocking, absl::string_view consumer, int count,
-    absl::Duration block) {
-  std::vector<std::string> argv = {
-      "XREADGROUP",
-      "GROUP",
-      std::string(kConsumerGroup),
-      std::string(consumer),
-      "COUNT",
-      std::to_string(count),
-      "BLOCK",
-      std::to_string(absl::ToInt64Milliseconds(block)),
-      "STREAMS"};
-  for (int shard = 0; shard < kShardCount; ++shard) {
-    argv.push_back(EventStreamKey(shard));
-  }
-  for (int shard = 0; shard < kShardCount; ++shard) argv.push_back(">");
-  CDC_ASSIGN_OR_RETURN(RedisReply reply, blocking.Command(argv));
-  std::vector<StreamEntry> entries;
-  for (const RedisReply& stream : reply.elements) {
-    if (stream.elements.size() != 2) continue;
-    int shard = -1;
-    for (int k = 0; k < kShardCount; ++k) {
-      if (stream.elements[0].str == EventStreamKey(k)) shard = k;
-    }
-    if (shard < 0) continue;
-    CDC_ASSIGN_OR_RETURN(std::vector<StreamEntry> some,
-                         ParseEntries(shard, stream.elements[1]));
-    entries.insert(entries.end(), some.begin(), some.end());
-  }
-  return entries;
-}
-
-absl::StatusOr<std::vector<StreamEntry>> NotificationsStore::ClaimStale(
-    int shard, absl::string_view consumer, absl::Duration min_idle, int count,
-    std::string* start) {
-  CDC_ASSIGN_OR_RETURN(
-      RedisReply reply,
-      redis_->Command({"XAUTOCLAIM", EventStreamKey(shard),
-                       std::string(kConsumerGroup), std::string(consumer),
-                       std::to_string(absl::ToInt64Milliseconds(min_idle)),
-                       *start, "COUNT", std::to_string(count)}));
-  if (reply.elements.size() < 2) {
-    return absl::InternalError("notifications: malformed XAUTOCLAIM reply");
-  }
-  *start = reply.elements[0].str;
-  // Entries trimmed from the stream while pending come back as ids in the
-  // third element (Redis 7) and are already gone from the pending list.
-  return ParseEntries(shard, reply.elements[1]);
-}
-
-absl::Status NotificationsStore::Ack(const std::vector<StreamEntry>& entries) {
-  std::map<int, std::vector<std::string>> by_shard;
-  for (const StreamEntry& e : entries) {
-    by_shard[e.shard].push_back(e.id.ToString());
-  }
-  std::vector<std::vector<std::string>> commands;
-  for (auto& [shard, ids] : by_shard) {
-    std::vector<std::string>& argv = commands.emplace_back();
-    argv = {"XACK", EventStreamKey(shard), std::string(kConsumerGroup)};
-    argv.insert(argv.end(), ids.begin(), ids.end());
-  }
-  if (commands.empty()) return absl::OkStatus();
-  CDC_ASSIGN_OR_RETURN(auto results, redis_->Pipeline(commands));
-  for (const auto& result : results) CDC_RETURN_IF_ERROR(result.status());
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::vector<std::vector<StreamEntry>>>
 NotificationsStore::ReadStreams(const EventCursor& cursor, int count) {
   std::vector<std::vector<std::string>> commands;
@@ -697,7 +597,8 @@ NotificationsStore::ReadStreams(const EventCursor& cursor, int count) {
   std::vector<std::vector<StreamEntry>> out(kShardCount);
   for (int shard = 0; shard < kShardCount; ++shard) {
     CDC_RETURN_IF_ERROR(results[shard].status());
-    CDC_ASSIGN_OR_RETURN(out[shard], ParseEntries(shard, *results[shard]));
+    CDC_ASSIGN_OR_RETURN(out[shard],
+                         ParseStreamEntries(shard, *results[shard]));
   }
   return out;
 }

@@ -45,6 +45,7 @@
 #include "cdc/v1/common.pb.h"
 #include "cdc/v1/consultations.pb.h"
 #include "cdc/v1/notifications.pb.h"
+#include "services/common/event_consumer.h"
 #include "services/common/redis.h"
 #include "services/notifications/event_cursor.h"
 #include "services/notifications/routing.h"
@@ -92,13 +93,6 @@ struct Follow {
   std::string target;
   std::string title;
   int64_t create_ms = 0;
-};
-
-// One entry read from an event stream.
-struct StreamEntry {
-  int shard = 0;
-  StreamId id;
-  std::string event;  // the serialized cdc.v1.Event ("" when absent)
 };
 
 class NotificationsStore final {
@@ -180,26 +174,6 @@ class NotificationsStore final {
   absl::StatusOr<std::vector<Follow>> Follows(absl::string_view member_id);
 
   // ---- Event streams ----
-
-  // Creates the consumer group on every shard's stream (from its start,
-  // so that no event written before the first start is missed).
-  absl::Status EnsureConsumerGroups();
-
-  // Up to `count` new entries per shard for `consumer`, waiting up to
-  // `block` when there are none. Uses `blocking`, a client of its own.
-  absl::StatusOr<std::vector<StreamEntry>> ReadNew(RedisClient& blocking,
-                                                   absl::string_view consumer,
-                                                   int count,
-                                                   absl::Duration block);
-
-  // Claims up to `count` entries of `shard` pending longer than `min_idle`
-  // with any consumer, from `*start` on; updates `*start` ("0-0" when the
-  // scan is complete).
-  absl::StatusOr<std::vector<StreamEntry>> ClaimStale(
-      int shard, absl::string_view consumer, absl::Duration min_idle, int count,
-      std::string* start);
-
-  absl::Status Ack(const std::vector<StreamEntry>& entries);
 
   // Up to `count` entries of each shard after the cursor's position, in
   // one round trip.

@@ -20,10 +20,10 @@
 #include "services/common/server.h"
 #include "services/common/status.h"
 #include "services/common/status_matchers.h"
-#include "services/notifications/event_consumer.h"
 #include "services/notifications/live_hub.h"
 #include "services/notifications/notifications_service.h"
 #include "services/notifications/notifications_store.h"
+#include "services/notifications/notifier.h"
 
 namespace cdc::notifications::testing {
 
@@ -39,7 +39,7 @@ inline LiveHub::Options FastHub() {
 }
 
 inline EventConsumer::Options FastConsumer(const std::string& name) {
-  EventConsumer::Options options;
+  EventConsumer::Options options;  // the group is the Notifier's
   options.name = name;
   options.block = absl::Milliseconds(100);
   options.claim_idle = absl::Milliseconds(300);
@@ -48,29 +48,30 @@ inline EventConsumer::Options FastConsumer(const std::string& name) {
 }
 
 // One cdc-notifications process: store, live hub, service, server and,
-// when `consume`, its event consumer.
+// when `consume`, its notifier consuming the events.
 struct Replica {
   Replica(RedisClient* redis, const RedisOptions& redis_options,
           Authenticator* authenticator,
           std::shared_ptr<grpc::Channel> consultations,
-          std::shared_ptr<grpc::Channel> comments, const Clock& clock,
+          std::shared_ptr<grpc::Channel> comments,
+          std::shared_ptr<grpc::Channel> community, const Clock& clock,
           const std::string& name, bool consume,
           LiveHub::Options hub_options = FastHub(),
           NotificationsStore::Options store_options = {})
       : store(redis, store_options),
         hub(&store, authenticator, redis_options, hub_options),
         service(&store, &hub, authenticator, std::move(consultations),
-                std::move(comments), clock),
-        consumer(&store, redis, redis_options, FastConsumer(name)),
+                std::move(comments), std::move(community), clock),
+        notifier(&store, redis, redis_options, FastConsumer(name)),
         host(ServerOptions{.listen_address = "127.0.0.1:0"}, redis) {
     host.AddService(&service, v1::NotificationsService::service_full_name());
     EXPECT_THAT(host.Start(), cdc::testing::IsOk());
     stub = v1::NotificationsService::NewStub(grpc::CreateChannel(
         host.address(), grpc::InsecureChannelCredentials()));
-    if (consume) consumer.Start();
+    if (consume) notifier.Start();
   }
   ~Replica() {
-    consumer.Stop();
+    notifier.Stop();
     hub.Shutdown();
     host.Shutdown();
   }
@@ -78,23 +79,38 @@ struct Replica {
   NotificationsStore store;
   LiveHub hub;
   NotificationsService service;
-  EventConsumer consumer;
+  Notifier notifier;
   ServiceHost host;
   std::unique_ptr<v1::NotificationsService::Stub> stub;
 };
 
-class NotificationsServerTest : public comments::testing::CommentsServerTest {
+// The notifications fixture over any fixture derived from
+// CommentsServerTest: NotificationsServerTest (below) for cdc-notifications'
+// own tests, and over CommunityServerTest when cdc-community runs too
+// (community_notifications_test.cc). Starts one consuming replica.
+template <typename Base>
+class NotificationsFixture : public Base {
  protected:
+  using Base::As;
+  using Base::authenticator_;
+  using Base::clock_;
+  using Base::community_address_;
+  using Base::host_c_;
+  using Base::host_k_;
+  using Base::member_names_;
+  using Base::redis;
+  using Base::redis_options;
+
   void SetUp() override {
-    CommentsServerTest::SetUp();
-    if (HasFatalFailure()) return;
+    Base::SetUp();
+    if (::testing::Test::HasFatalFailure()) return;
     replica_ = NewReplica("replica-a", /*consume=*/true);
     n_ = replica_->stub.get();
   }
 
   void TearDown() override {
     replica_.reset();
-    CommentsServerTest::TearDown();
+    Base::TearDown();
   }
 
   std::unique_ptr<Replica> NewReplica(
@@ -106,6 +122,9 @@ class NotificationsServerTest : public comments::testing::CommentsServerTest {
         grpc::CreateChannel(host_c_->address(),
                             grpc::InsecureChannelCredentials()),
         grpc::CreateChannel(host_k_->address(),
+                            grpc::InsecureChannelCredentials()),
+        // cdc-community, when a subclass starts it there.
+        grpc::CreateChannel(community_address_,
                             grpc::InsecureChannelCredentials()),
         clock_, name, consume, hub_options, store_options);
   }
@@ -120,27 +139,27 @@ class NotificationsServerTest : public comments::testing::CommentsServerTest {
     return done();
   }
 
-  // Waits until the consumer group has read and acknowledged every event.
+  // Waits until every consumer group (notifications', and community's when
+  // it runs) has read and acknowledged every event.
   void Settle() {
     ASSERT_TRUE(WaitFor([&] {
       for (int shard = 0; shard < kShardCount; ++shard) {
         auto groups =
             redis().Command({"XINFO", "GROUPS", EventStreamKey(shard)});
-        if (!groups.ok() || groups->elements.empty()) {
-          if (!groups.ok()) return false;
-          continue;
-        }
-        const auto& fields = groups->elements[0].elements;
-        for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-          if ((fields[i].str == "pending" || fields[i].str == "lag") &&
-              !(fields[i + 1].type == RedisReply::Type::kInteger &&
-                fields[i + 1].integer == 0)) {
-            return false;
+        if (!groups.ok()) return false;
+        for (const RedisReply& group : groups->elements) {
+          const auto& fields = group.elements;
+          for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+            if ((fields[i].str == "pending" || fields[i].str == "lag") &&
+                !(fields[i + 1].type == RedisReply::Type::kInteger &&
+                  fields[i + 1].integer == 0)) {
+              return false;
+            }
           }
         }
       }
       return true;
-    })) << "the consumer group did not catch up";
+    })) << "the consumer groups did not catch up";
   }
 
   // Calls `method` on the notifications stub of `stub` as `token`.
@@ -210,8 +229,42 @@ class NotificationsServerTest : public comments::testing::CommentsServerTest {
     return member_names_[token];
   }
 
+  // Reads Subscribe responses.
+  struct Stream {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader;
+
+    // The next `n` notifications (heartbeats skipped); fewer when the
+    // stream ends first.
+    std::vector<v1::Notification> Next(int n) {
+      std::vector<v1::Notification> out;
+      v1::SubscribeResponse response;
+      while (static_cast<int>(out.size()) < n && reader->Read(&response)) {
+        if (response.has_notification()) out.push_back(response.notification());
+      }
+      return out;
+    }
+  };
+
+  Stream Subscribe(const std::string& token, const std::string& last_seen = "",
+                   v1::NotificationsService::Stub* stub = nullptr,
+                   const std::string& parent = "") {
+    Stream stream;
+    stream.context = As(token);
+    v1::SubscribeRequest request;
+    request.set_last_seen(last_seen);
+    request.set_parent(parent);
+    stream.reader =
+        (stub ? stub : n_)->Subscribe(stream.context.get(), request);
+    return stream;
+  }
+
   std::unique_ptr<Replica> replica_;
   v1::NotificationsService::Stub* n_ = nullptr;  // replica_'s
 };
+
+// A class, not an alias, so that subclasses can name it.
+class NotificationsServerTest
+    : public NotificationsFixture<comments::testing::CommentsServerTest> {};
 
 }  // namespace cdc::notifications::testing

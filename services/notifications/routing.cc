@@ -1,5 +1,6 @@
 #include "services/notifications/routing.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <set>
 #include <string>
@@ -212,6 +213,17 @@ Routing ToCommentAuthor(const v1::CommentRef& comment, std::string summary) {
   return Personal({comment.author()}, comment.comment(), std::move(summary));
 }
 
+// A message of a private conversation: PrivateMessageSent tells its
+// participants, so a comment event about it tells nobody more (only the
+// participants may ever hear of one).
+bool InConversation(const v1::CommentRef& comment) {
+  return comment.target_kind() == v1::Comment::TARGET_CONVERSATION;
+}
+
+Routing PrivateMessageComment(const v1::CommentRef& comment) {
+  return Nobody(comment.target(), "A message in a private conversation");
+}
+
 // ---- The rules of notifications.proto, one case per event type ----
 
 Routing Decide(const v1::Event& event) {
@@ -328,6 +340,12 @@ Routing Decide(const v1::Event& event) {
     // Comments.
     case v1::Event::kCommentCreated: {
       const v1::CommentRef& c = event.comment_created().comment();
+      if (InConversation(c)) return PrivateMessageComment(c);
+      if (c.target_kind() == v1::Comment::TARGET_TOPIC) {
+        return Followers(c.target(), c.comment(),
+                         NamedOr(event, "posted in a topic you follow",
+                                 "New post in a topic you follow"));
+      }
       const absl::string_view kind = FollowedKindLabel(c.target_kind());
       return Followers(
           c.target(), c.comment(),
@@ -336,13 +354,23 @@ Routing Decide(const v1::Event& event) {
     }
     case v1::Event::kCommentReplied: {
       const v1::CommentReplied& p = event.comment_replied();
-      Routing routing =
-          Followers(p.comment().thread(), p.comment().comment(), "");
+      const v1::CommentRef& c = p.comment();
+      if (InConversation(c)) return PrivateMessageComment(c);
+      Routing routing = Followers(c.thread(), c.comment(), "");
       routing.members = {p.parent_author()};
+      // On a section, following it means hearing of new threads; on a
+      // topic or a resource, of every post, replies included (as a forum's
+      // "watch").
+      const bool discussion = c.target_kind() == v1::Comment::TARGET_TOPIC ||
+                              c.target_kind() == v1::Comment::TARGET_RESOURCE;
+      if (discussion) routing.follow_targets.push_back(c.target());
       // Followers read the thread's wording; the parent's author, when
       // someone else replied, is addressed directly.
-      routing.summary = NamedOr(event, "replied in a thread you follow",
-                                "New reply in a thread you follow");
+      routing.summary =
+          discussion ? NamedOr(event, "replied in a discussion you follow",
+                               "New reply in a discussion you follow")
+                     : NamedOr(event, "replied in a thread you follow",
+                               "New reply in a thread you follow");
       if (!p.parent_author().empty() && p.parent_author() != event.actor()) {
         routing.member_summary =
             absl::StrCat(ActorName(event), " replied to your comment");
@@ -417,10 +445,14 @@ Routing Decide(const v1::Event& event) {
                     absl::StrCat(ActorName(event), " created a space"));
     case v1::Event::kTopicStarted: {
       const v1::TopicStarted& p = event.topic_started();
-      // A space's members follow the space; the consumer resolves them.
-      return Followers(p.space(), p.topic(),
-                       NamedOr(event, "started a topic in one of your spaces",
-                               "New topic in one of your spaces"));
+      // Whoever follows the space (members choose to; Follow lets only
+      // those who may read its topics) hears of it, except its author.
+      Routing routing =
+          Followers(p.space(), p.topic(),
+                    NamedOr(event, "started a topic in a space you follow",
+                            "New topic in a space you follow"));
+      routing.not_told = {p.author()};
+      return routing;
     }
     case v1::Event::kPrivateMessageSent: {
       const v1::PrivateMessageSent& p = event.private_message_sent();
@@ -428,7 +460,8 @@ Routing Decide(const v1::Event& event) {
       for (const std::string& participant : p.participants()) {
         if (participant != p.sender()) others.push_back(participant);
       }
-      // Never the message's text: events do not carry it.
+      // Only the participants, and never the message's text (events do
+      // not carry it).
       return Personal(
           std::move(others), p.conversation(),
           absl::StrCat(ActorName(event), " sent you a private message"));
@@ -533,9 +566,15 @@ v1::EventType TypeOf(const v1::Event& event) {
 
 Routing RouteEvent(const v1::Event& event) {
   Routing routing = Decide(event);
-  // Nobody is told of their own act. (Followers and broadcasts are
-  // resolved later; the consumer drops the actor from those.)
-  CleanNames(routing.members, event.actor());
+  // Nobody is told of their own act, nor anyone the rule excluded.
+  // (Followers are resolved later; the consumer drops `not_told` from them.)
+  if (!event.actor().empty()) routing.not_told.push_back(event.actor());
+  CleanNames(routing.not_told, "");
+  CleanNames(routing.members, "");
+  std::erase_if(routing.members, [&](const std::string& name) {
+    return std::find(routing.not_told.begin(), routing.not_told.end(), name) !=
+           routing.not_told.end();
+  });
   CleanNames(routing.follow_targets, "");
   routing.summary = Clamp(OneLine(routing.summary));
   if (!routing.member_summary.empty()) {

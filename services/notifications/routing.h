@@ -10,8 +10,8 @@
 //     write, in batches, by the consumer);
 //   - `broadcast`: a whole audience is told (fan-out on read: written once,
 //     copied into an inbox when its member next reads it).
-// The actor is never among the recipients; the consumer also drops the
-// actor from followers and broadcasts.
+// The actor is never among the recipients: the consumer drops `not_told`
+// (the actor included) from followers, and broadcasts skip the actor.
 #pragma once
 
 #include <string>
@@ -35,9 +35,12 @@ struct Routing {
   // "members/{id}" told personally; never the actor; no repeats.
   std::vector<std::string> members;
   // "consultations/{c}/sections/{key}", "comments/{root}",
-  // "spaces/{s}/topics/{t}", "resources/{r}" or "spaces/{s}" (a space's
-  // members follow it) whose followers are told.
+  // "spaces/{s}/topics/{t}", "resources/{r}" or "spaces/{s}" whose
+  // followers are told (each once, however many of them they follow).
   std::vector<std::string> follow_targets;
+  // "members/{id}" never told, not even as followers: the actor, and the
+  // author of a topic started for them.
+  std::vector<std::string> not_told;
   Broadcast broadcast = Broadcast::kNone;
   // "consultations/{c}" for kRoundAudience; else empty.
   std::string consultation;

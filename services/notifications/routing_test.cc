@@ -343,7 +343,7 @@ const std::vector<RuleCase>& RuleCases() {
                      })pb",
        .follow_targets = {"spaces/s1"},
        .target = "spaces/s1/topics/t1",
-       .summary = "Ana López started a topic in one of your spaces"},
+       .summary = "Ana López started a topic in a space you follow"},
       {.name = "PrivateMessageSent",
        .event =
            R"pb(private_message_sent {
@@ -485,6 +485,163 @@ TEST(RouteEventTest, ActsOfTheSystemTellTheMemberConcerned) {
             "Your membership was approved (role: secretariat)");
 }
 
+// ---- Community ----
+
+// A post "comments/p2" by Ana on topic t1 of space s1, replying to Bo's
+// post "comments/p1" (the thread's root), or on resource r1.
+constexpr absl::string_view kReplyOnTopic = R"pb(
+  comment_replied {
+    comment {
+      comment: "comments/p2"
+      target: "spaces/s1/topics/t1"
+      target_kind: TARGET_TOPIC
+      thread: "comments/p1"
+      author: "members/ana"
+      space: "spaces/s1"
+    }
+    parent: "comments/p1"
+    parent_author: "members/bo"
+  })pb";
+
+TEST(CommunityRoutingTest, NewPostOnATopicTellsTheTopicsFollowers) {
+  const Routing routing = RouteEvent(ParseEvent(absl::StrCat(kByAna, R"pb(
+    comment_created {
+      comment {
+        comment: "comments/p1"
+        target: "spaces/s1/topics/t1"
+        target_kind: TARGET_TOPIC
+        thread: "comments/p1"
+        author: "members/ana"
+        space: "spaces/s1"
+      }
+    })pb")));
+  EXPECT_THAT(routing.members, IsEmpty());
+  EXPECT_THAT(routing.follow_targets, ElementsAre("spaces/s1/topics/t1"));
+  EXPECT_THAT(routing.not_told, ElementsAre("members/ana"));
+  EXPECT_EQ(routing.broadcast, Broadcast::kNone);
+  EXPECT_EQ(routing.target, "comments/p1");
+  EXPECT_EQ(routing.summary, "Ana López posted in a topic you follow");
+}
+
+TEST(CommunityRoutingTest,
+     ReplyOnATopicTellsItsFollowersTheThreadsAndTheParent) {
+  const Routing routing =
+      RouteEvent(ParseEvent(absl::StrCat(kByAna, kReplyOnTopic)));
+  EXPECT_THAT(routing.members, ElementsAre("members/bo"));
+  EXPECT_THAT(routing.follow_targets,
+              ElementsAre("comments/p1", "spaces/s1/topics/t1"));
+  EXPECT_EQ(routing.target, "comments/p2");
+  EXPECT_EQ(routing.member_summary, "Ana López replied to your comment");
+  EXPECT_EQ(routing.summary, "Ana López replied in a discussion you follow");
+}
+
+TEST(CommunityRoutingTest, CommentsOnAResourceTellItsFollowers) {
+  const Routing created = RouteEvent(ParseEvent(absl::StrCat(kByAna, R"pb(
+    comment_created {
+      comment {
+        comment: "comments/c1"
+        target: "resources/r1"
+        target_kind: TARGET_RESOURCE
+        thread: "comments/c1"
+        author: "members/ana"
+      }
+    })pb")));
+  EXPECT_THAT(created.follow_targets, ElementsAre("resources/r1"));
+  EXPECT_EQ(created.summary, "Ana López commented on a resource you follow");
+
+  const Routing replied = RouteEvent(ParseEvent(absl::StrCat(kByAna, R"pb(
+    comment_replied {
+      comment {
+        comment: "comments/c2"
+        target: "resources/r1"
+        target_kind: TARGET_RESOURCE
+        thread: "comments/c1"
+        author: "members/ana"
+      }
+      parent: "comments/c1"
+      parent_author: "members/cy"
+    })pb")));
+  EXPECT_THAT(replied.members, ElementsAre("members/cy"));
+  EXPECT_THAT(replied.follow_targets,
+              ElementsAre("comments/c1", "resources/r1"));
+}
+
+TEST(CommunityRoutingTest, ReplyOnASectionStillTellsOnlyTheThreadsFollowers) {
+  const Routing routing = RouteEvent(ParseEvent(absl::StrCat(kByAna, R"pb(
+    comment_replied {
+      comment {
+        comment: "comments/k2"
+        target: "consultations/c1/sections/s1"
+        target_kind: TARGET_SECTION
+        thread: "comments/k1"
+      }
+      parent_author: "members/bo"
+    })pb")));
+  EXPECT_THAT(routing.follow_targets, ElementsAre("comments/k1"));
+}
+
+TEST(CommunityRoutingTest, TopicStartedTellsTheSpacesFollowersButNotTheAuthor) {
+  // Written by the author as a rule; should anyone else ever act for them,
+  // the author is still not told of their own topic.
+  const Routing routing = RouteEvent(ParseEvent(absl::StrCat(kByAna, R"pb(
+    topic_started {
+      topic: "spaces/s1/topics/t1"
+      space: "spaces/s1"
+      author: "members/bo"
+      tags: "gender"
+    })pb")));
+  EXPECT_THAT(routing.members, IsEmpty());
+  EXPECT_THAT(routing.follow_targets, ElementsAre("spaces/s1"));
+  EXPECT_THAT(routing.not_told, ElementsAre("members/bo", "members/ana"));
+  EXPECT_EQ(routing.target, "spaces/s1/topics/t1");
+}
+
+TEST(CommunityRoutingTest, PrivateMessageReachesOnlyTheOtherParticipants) {
+  const Routing routing = RouteEvent(ParseEvent(absl::StrCat(kByAna, R"pb(
+    private_message_sent {
+      conversation: "conversations/x1"
+      comment: "comments/m2"
+      parent: "comments/m1"
+      sender: "members/ana"
+      participants: [ "members/ana", "members/bo", "members/cy" ]
+    })pb")));
+  EXPECT_THAT(routing.members, ElementsAre("members/bo", "members/cy"));
+  EXPECT_THAT(routing.follow_targets, IsEmpty());
+  EXPECT_EQ(routing.broadcast, Broadcast::kNone);
+  EXPECT_EQ(routing.target, "conversations/x1");
+  EXPECT_EQ(routing.summary, "Ana López sent you a private message");
+}
+
+TEST(CommunityRoutingTest, CommentEventsInAConversationTellNobodyMore) {
+  // PrivateMessageSent tells the participants; a created or replied event
+  // about a message, should one be written, must not reach followers or a
+  // parent's author through another path.
+  for (absl::string_view payload : {
+           R"pb(comment_created {
+                  comment {
+                    comment: "comments/m1"
+                    target: "conversations/x1"
+                    target_kind: TARGET_CONVERSATION
+                    thread: "comments/m1"
+                  }
+                })pb",
+           R"pb(comment_replied {
+                  comment {
+                    comment: "comments/m2"
+                    target: "conversations/x1"
+                    target_kind: TARGET_CONVERSATION
+                    thread: "comments/m1"
+                  }
+                  parent_author: "members/bo"
+                })pb",
+       }) {
+    const Routing routing =
+        RouteEvent(ParseEvent(absl::StrCat(kByAna, payload)));
+    EXPECT_TRUE(routing.empty()) << payload;
+    EXPECT_EQ(routing.target, "conversations/x1");
+  }
+}
+
 // ---- Clean recipient lists ----
 
 TEST(RouteEventTest, RecipientsAreDistinctAndKeepTheirOrder) {
@@ -537,7 +694,7 @@ TEST(SummaryTest, NamelessActorsHaveNeutralWords) {
           {R"pb(comment_created {
                   comment { comment: "comments/k1" target_kind: TARGET_TOPIC }
                 })pb",
-           "New comment on a topic you follow"},
+           "New post in a topic you follow"},
           {R"pb(comment_replied {
                   comment { comment: "comments/k2" thread: "comments/k1" }
                   parent_author: "members/bo"
@@ -578,7 +735,7 @@ TEST(SummaryTest, NamelessActorsHaveNeutralWords) {
                   topic: "spaces/s1/topics/t1"
                   space: "spaces/s1"
                 })pb",
-           "New topic in one of your spaces"},
+           "New topic in a space you follow"},
       };
   for (const Case& c : cases) {
     EXPECT_EQ(PersonalSummary(RouteEvent(ParseEvent(c.event))), c.summary)

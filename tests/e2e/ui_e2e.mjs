@@ -27,20 +27,14 @@
 // step after a failed one is reported as failed without running (they
 // build on each other). The whole run is bounded to 85 s.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium as playwrightChromium, selectors } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import {
+  harness, args, check, sel, shot, visible, click, type, textOf, waitText, go, openApp as open, STEP_TIMEOUT,
+  checkLabelled, confirmDialog,
+} from './ui_harness.mjs';
 
-const base = (process.argv[2] || process.env.CDC_GATEWAY || '').replace(/\/$/, '');
-const secretariatToken = process.argv[3] || process.env.CDC_TOKEN || '';
-if (!base || !secretariatToken) {
-  console.error('ui_e2e: usage: node ui_e2e.mjs <gateway URL> <secretariat token>');
-  process.exit(2);
-}
-const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
-const screenshots = process.env.UI_E2E_SCREENSHOTS || '';
-const STEP_TIMEOUT = 15000;
-const TOTAL_TIMEOUT = 85000;
+const { base, token: secretariatToken } = args('ui_e2e');
+const openApp = (page, hash) => open(page, base, hash);
 
 const run = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
 const member = {
@@ -68,113 +62,6 @@ const second = {
     '',
   ].join('\n'),
 };
-
-// ---- the harness -------------------------------------------------------------
-
-const results = [];
-const pageErrors = [];
-let browser;
-let stopped = false;
-
-const watchdog = setTimeout(async () => {
-  stopped = true;
-  console.log(`not ok - the whole run finished within ${TOTAL_TIMEOUT / 1000} s: it did not`);
-  report(1);
-}, TOTAL_TIMEOUT);
-
-function report(extraFailures = 0) {
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed + extraFailures;
-  console.log(`${passed} passed, ${failed} failed`);
-  clearTimeout(watchdog);
-  const done = () => process.exit(failed === 0 ? 0 : 1);
-  setTimeout(done, 5000).unref();
-  if (browser) browser.close().then(done, done);
-  else done();
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function step(name, body) {
-  if (stopped) return;
-  if (results.some((r) => !r.ok)) {
-    results.push({ ok: false });
-    console.log(`not ok - ${name}: skipped, an earlier step failed`);
-    return;
-  }
-  try {
-    await body();
-    results.push({ ok: true });
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    results.push({ ok: false });
-    console.log(`not ok - ${name}: ${String(error && error.message ? error.message : error).split('\n')[0]}`);
-  }
-}
-
-/** Saves a screenshot of the viewport as <UI_E2E_SCREENSHOTS>/<name>.png. */
-async function shot(page, name) {
-  if (!screenshots) return;
-  mkdirSync(screenshots, { recursive: true });
-  await page.mouse.move(0, 0);
-  // Without the toasts of earlier steps, from the top of the page.
-  await page.evaluate(() => {
-    for (const toast of document.querySelectorAll('#toasts > *')) toast.remove();
-    window.scrollTo({ top: 0 });
-  });
-  await page.screenshot({ path: join(screenshots, `${name}.png`) });
-}
-
-const sel = (testid) => `[data-testid="${testid}"]`;
-
-/** The first element matching a CSS selector (or a locator), once visible. */
-async function visible(page, selector, timeout = STEP_TIMEOUT) {
-  const el = (typeof selector === 'string' ? page.locator(selector) : selector).first();
-  await el.waitFor({ state: 'visible', timeout });
-  return el;
-}
-
-async function click(page, selector) {
-  const el = await visible(page, selector);
-  await el.click();
-  return el;
-}
-
-async function type(page, selector, text) {
-  const el = await visible(page, selector);
-  await el.fill('');
-  await el.pressSequentially(text);
-  return el;
-}
-
-async function textOf(page, selector) {
-  const el = await visible(page, selector);
-  return (await el.textContent()).trim();
-}
-
-/** Waits until `selector` shows text containing `text`. */
-async function waitText(page, selector, text, timeout = STEP_TIMEOUT) {
-  try {
-    await page.waitForFunction(([s, t]) => [...document.querySelectorAll(s)].some((el) => el.textContent.includes(t)),
-      [selector, text], { timeout });
-  } catch {
-    const seen = await page.$$eval(selector, (els) => els.map((el) => el.textContent.trim().slice(0, 160)));
-    throw new Error(`no ${selector} shows "${text}"; seen: ${JSON.stringify(seen).slice(0, 400)}`);
-  }
-}
-
-/** Navigates within the app (hash routes) and waits for the view. */
-async function go(page, hash) {
-  await page.evaluate((h) => { location.hash = h; }, hash);
-  await page.waitForFunction(() => !document.querySelector('main .loading'), null, { timeout: STEP_TIMEOUT });
-}
-
-async function openApp(page, hash = '#/') {
-  await page.goto(`${base}/${hash}`, { waitUntil: 'domcontentloaded' });
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: STEP_TIMEOUT });
-}
 
 async function bellCount(page) {
   return page.$eval(sel('bell-count'), (el) => (el.hidden ? 0 : Number(el.textContent)));
@@ -222,52 +109,12 @@ async function dragSelect(page, phrase) {
   await page.mouse.up();
 }
 
-/** Form controls on the page that have no label (none should). */
-async function checkLabelled(page, where) {
-  const bare = await page.$$eval('main input:not([type="hidden"]), main select, main textarea, dialog input, dialog textarea',
-    (els) => els.filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') &&
-      !el.getAttribute('aria-labelledby')).map((el) => el.outerHTML.slice(0, 100)));
-  check(bare.length === 0, `${where}: controls without a label: ${bare.join(' ')}`);
-}
-
-/** Confirms the open <dialog> (typing `text` into it first, if given). */
-async function confirmDialog(page, testid, text) {
-  await visible(page, `dialog${sel(testid)}`);
-  if (text !== undefined) await type(page, sel(`${testid}-input`), text);
-  await click(page, sel(`${testid}-confirm`));
-  await page.locator(`dialog${sel(testid)}`).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
-}
-
 // ---- the scenario ----------------------------------------------------------------
 
-try {
-  selectors.setTestIdAttribute('data-testid');
-  browser = await playwrightChromium.launch({
-    executablePath: chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-  });
-} catch (error) {
-  console.log(`not ok - Chromium (${chromium}) starts: ${String(error.message).split('\n')[0]}`);
-  report(1);
-  await new Promise(() => {}); // report() exits
-}
-// No smooth scrolling (a click lands where the element is); downloads kept.
-const contextOptions = { viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', acceptDownloads: true };
-const secContext = await browser.newContext(contextOptions);
-const memContext = await browser.newContext(contextOptions);
-const sec = await secContext.newPage();
-const mem = await memContext.newPage();
-const unversioned = new Set();
-for (const [who, page] of [['secretariat', sec], ['member', mem]]) {
-  page.on('pageerror', (error) => pageErrors.push(`${who}: ${error.message}`));
-  page.on('request', (request) => {
-    const url = new URL(request.url());
-    if ((url.pathname.startsWith('/js/') || url.pathname.endsWith('.css')) && !url.searchParams.get('v')) unversioned.add(url.pathname);
-  });
-  if (process.env.UI_E2E_CONSOLE) page.on('console', (m) => console.log(`  [${who} console.${m.type()}] ${m.text()}`));
-  page.setDefaultTimeout(STEP_TIMEOUT);
-}
+const ui = harness({ name: 'ui_e2e', totalTimeout: 85000 });
+const step = ui.step;
+const { pageErrors, unversioned } = ui;
+const [sec, mem] = await ui.pages(['secretariat', 'member']);
 
 let demoCommentName = '';
 const demoPhrase = 'connectivity and cost should be identified early';
@@ -626,4 +473,4 @@ await step('no script error happened in either page', async () => {
   check(pageErrors.length === 0, pageErrors.join(' | '));
 });
 
-if (!stopped) report();
+ui.finish();

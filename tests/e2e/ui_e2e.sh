@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The web UI in a real browser: deploy/local/run brings cdc up (without
-# installing or building: tests/run did that), ui_e2e.mjs drives the pages
-# the gateway serves with headless Chromium (playwright-core), saving
-# screenshots of the main pages to $UI_E2E_SCREENSHOTS (by default
-# tests/e2e/screenshots under the current directory: the build tree under ctest), and Ctrl-C
-# (SIGINT to the script, as a terminal sends it) stops everything cleanly.
+# installing or building: tests/run did that), then two scenarios drive the
+# pages the gateway serves with headless Chromium (playwright-core):
+# ui_e2e.mjs (the consultation) and community_ui_e2e.mjs (the community of
+# practice), saving screenshots of the main pages to $UI_E2E_SCREENSHOTS (by
+# default tests/e2e/screenshots under the current directory: the build tree
+# under ctest), and Ctrl-C (SIGINT to the script, as a terminal sends it)
+# stops everything cleanly. First, the UI's vendored files
+# (gateway/web/vendor/) must match the npm packages package.json pins.
 set -euo pipefail
 source "$(dirname "$0")/deployment.sh"
 
@@ -18,12 +21,17 @@ if [[ ! -x "$chromium" ]]; then
   exit 1
 fi
 
+node "$here/vendor_web.mjs" --check
+
 start_deployment
 gateway="http://127.0.0.1:$((base_port + 80))"
 status=0
 shots=${UI_E2E_SCREENSHOTS:-$PWD/tests/e2e/screenshots}
 mkdir -p "$shots"
-UI_E2E_SCREENSHOTS="$shots" CHROMIUM="$chromium" node "$here/ui_e2e.mjs" "$gateway" "$token" || status=$?
+for scenario in ui_e2e community_ui_e2e; do
+  echo "--- $scenario ---"
+  UI_E2E_SCREENSHOTS="$shots" CHROMIUM="$chromium" node "$here/$scenario.mjs" "$gateway" "$token" || status=$?
+done
 if ((status)); then
   echo "--- gateway log (last 40 lines) ---"
   tail -n 40 "$work/var/log/gateway.log" || true

@@ -33,6 +33,8 @@ ABSL_FLAG(std::string, comments_address, "127.0.0.1:7703",
           "host:port of cdc-comments");
 ABSL_FLAG(std::string, notifications_address, "127.0.0.1:7704",
           "host:port of cdc-notifications");
+ABSL_FLAG(std::string, community_address, "127.0.0.1:7705",
+          "host:port of cdc-community");
 ABSL_FLAG(std::string, token, "",
           "bearer token (a session or API token); also CDC_TOKEN");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10),
@@ -145,6 +147,23 @@ absl::StatusOr<std::string> ResourceName(absl::string_view collection,
 absl::string_view ResourceId(absl::string_view name) {
   const size_t slash = name.rfind('/');
   return slash == absl::string_view::npos ? name : name.substr(slash + 1);
+}
+
+absl::StatusOr<std::string> OptionalName(absl::string_view collection,
+                                         const std::string& text) {
+  if (text.empty()) return std::string();
+  return ResourceName(collection, text);
+}
+
+absl::StatusOr<std::vector<std::string>> ResourceNames(
+    absl::string_view collection, const std::vector<std::string>& texts) {
+  std::vector<std::string> names;
+  for (const std::string& text : texts) {
+    absl::StatusOr<std::string> name = ResourceName(collection, text);
+    if (!name.ok()) return name.status();
+    names.push_back(*std::move(name));
+  }
+  return names;
 }
 
 std::string EnumLabel(const google::protobuf::EnumDescriptor* descriptor,
@@ -300,6 +319,7 @@ absl::StatusOr<CliOptions> CliOptionsFromFlags() {
   options.consultations_address = absl::GetFlag(FLAGS_consultations_address);
   options.comments_address = absl::GetFlag(FLAGS_comments_address);
   options.notifications_address = absl::GetFlag(FLAGS_notifications_address);
+  options.community_address = absl::GetFlag(FLAGS_community_address);
   options.token =
       std::string(absl::StripAsciiWhitespace(absl::GetFlag(FLAGS_token)));
   options.deadline = absl::GetFlag(FLAGS_deadline);
@@ -310,23 +330,21 @@ absl::StatusOr<CliOptions> CliOptionsFromFlags() {
   if (options.members_address.empty() ||
       options.consultations_address.empty() ||
       options.comments_address.empty() ||
-      options.notifications_address.empty()) {
+      options.notifications_address.empty() ||
+      options.community_address.empty()) {
     return UsageError(
-        "--members_address, --consultations_address, --comments_address and "
-        "--notifications_address must not be empty");
+        "--members_address, --consultations_address, --comments_address, "
+        "--notifications_address and --community_address must not be empty");
   }
   return options;
 }
 
 const std::vector<std::string>& ConnectionFlags() {
   static const auto* const kFlags =
-      new std::vector<std::string>{"members_address",
-                                   "consultations_address",
-                                   "comments_address",
-                                   "notifications_address",
-                                   "token",
-                                   "deadline",
-                                   "json"};
+      new std::vector<std::string>{"members_address",   "consultations_address",
+                                   "comments_address",  "notifications_address",
+                                   "community_address", "token",
+                                   "deadline",          "json"};
   return *kFlags;
 }
 
@@ -337,7 +355,28 @@ Cli::Cli(CliOptions options)
                      nullptr},
       comments_{"cdc-comments", options_.comments_address, nullptr},
       notifications_{"cdc-notifications", options_.notifications_address,
-                     nullptr} {}
+                     nullptr},
+      community_{"cdc-community", options_.community_address, nullptr} {}
+
+bool Cli::Given(absl::string_view flag) const {
+  return absl::c_linear_search(options_.flags_given, flag);
+}
+
+absl::StatusOr<google::protobuf::FieldMask> Cli::UpdateMask(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+        flag_paths) const {
+  google::protobuf::FieldMask mask;
+  std::vector<std::string> flags;
+  for (const auto& [flag, path] : flag_paths) {
+    if (Given(flag)) mask.add_paths(std::string(path));
+    flags.push_back(absl::StrCat("--", flag));
+  }
+  if (mask.paths().empty()) {
+    return UsageError(absl::StrCat("nothing to change; give one or more of ",
+                                   absl::StrJoin(flags, ", ")));
+  }
+  return mask;
+}
 
 std::shared_ptr<grpc::Channel> Cli::Channel(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());

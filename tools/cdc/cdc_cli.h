@@ -9,6 +9,8 @@
 #pragma once
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/empty.pb.h>
+#include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/generated_enum_reflection.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
@@ -30,6 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cdc/v1/comments.grpc.pb.h"
+#include "cdc/v1/community.grpc.pb.h"
 #include "cdc/v1/consultations.grpc.pb.h"
 #include "cdc/v1/members.grpc.pb.h"
 #include "cdc/v1/notifications.grpc.pb.h"
@@ -63,6 +66,13 @@ absl::StatusOr<std::string> ResourceName(absl::string_view collection,
                                          absl::string_view text);
 // The id of a resource name: "consultations/x" -> "x".
 absl::string_view ResourceId(absl::string_view name);
+// The name in an optional flag such as --author: "" when `text` is empty,
+// else ResourceName(collection, text).
+absl::StatusOr<std::string> OptionalName(absl::string_view collection,
+                                         const std::string& text);
+// ResourceName of each item of a list flag such as --facilitators.
+absl::StatusOr<std::vector<std::string>> ResourceNames(
+    absl::string_view collection, const std::vector<std::string>& texts);
 
 // A request whose `name` is the resource of `collection` named by
 // `operand` (see ResourceName), e.g.
@@ -140,15 +150,20 @@ class OutputFile final {
 };
 
 // The connection flags: --members_address, --consultations_address,
-// --comments_address, --notifications_address, --token, --deadline, --json.
+// --comments_address, --notifications_address, --community_address,
+// --token, --deadline, --json.
 struct CliOptions {
   std::string members_address;        // host:port of cdc-members
   std::string consultations_address;  // host:port of cdc-consultations
   std::string comments_address;       // host:port of cdc-comments
   std::string notifications_address;  // host:port of cdc-notifications
+  std::string community_address;      // host:port of cdc-community
   std::string token;                  // bearer token; empty: none sent
   absl::Duration deadline;            // per call
   bool json = false;                  // print proto3 JSON instead of text
+  // The flags written on the command line (CheckCommandLineFlags), so that
+  // an update changes exactly the fields given, even to "".
+  std::vector<std::string> flags_given;
 };
 // Usage error when --deadline is not positive or an address is empty.
 absl::StatusOr<CliOptions> CliOptionsFromFlags();
@@ -293,6 +308,30 @@ class Cli final {
     return status;
   }
 
+  // A call whose answer is Empty: prints `done` (with --json, the empty
+  // answer, "{}").
+  template <typename Stub, typename Request>
+  absl::Status CallAndSay(Method<Stub, Request, google::protobuf::Empty> method,
+                          const Request& request, absl::string_view done) {
+    google::protobuf::Empty empty;
+    absl::Status status = Call(method, request, &empty);
+    if (!status.ok()) return status;
+    if (options_.json) {
+      PrintJson(empty);
+    } else {
+      PrintText(done);
+    }
+    return status;
+  }
+
+  // The update_mask of an update command: for each {flag, path}, `path`
+  // when --flag was written on the command line (see Given), so that a
+  // field can also be set to "". Usage error listing the flags when none
+  // was given.
+  absl::StatusOr<google::protobuf::FieldMask> UpdateMask(
+      std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+          flag_paths) const;
+
   // The usual List command: every page, then print them all at once.
   template <typename Stub, typename Request, typename Response>
   absl::Status ListAndPrint(Method<Stub, Request, Response> method,
@@ -318,6 +357,9 @@ class Cli final {
   static std::string JsonLine(const google::protobuf::Message& message);
 
   bool json() const { return options_.json; }
+  // Whether --`flag` was written on the command line (not only set in the
+  // environment).
+  bool Given(absl::string_view flag) const;
 
  private:
   static constexpr int kPageSize = 200;
@@ -337,6 +379,8 @@ class Cli final {
       return consultations_;
     } else if constexpr (std::is_same_v<Stub, v1::CommentsService::Stub>) {
       return comments_;
+    } else if constexpr (std::is_same_v<Stub, v1::CommunityService::Stub>) {
+      return community_;
     } else {
       static_assert(std::is_same_v<Stub, v1::NotificationsService::Stub>,
                     "add an Endpoint for this service");
@@ -365,6 +409,7 @@ class Cli final {
   Endpoint<v1::ConsultationsService::Stub> consultations_;
   Endpoint<v1::CommentsService::Stub> comments_;
   Endpoint<v1::NotificationsService::Stub> notifications_;
+  Endpoint<v1::CommunityService::Stub> community_;
 };
 
 }  // namespace cdc::cli

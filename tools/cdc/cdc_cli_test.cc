@@ -215,25 +215,25 @@ v1::RecordEntry SampleEntry() {
 }
 
 TEST(RecordExportTest, CsvHasAHeaderAndOneRowPerEntryWithReadableValues) {
-  EXPECT_EQ(RecordHeader(RecordFormat::kCsv),
+  EXPECT_EQ(RecordHeader(ExportFormat::kCsv),
             "consultation,round,draft_version,section_key,section_title,"
             "section_order,comment,parent,author_organisation,"
             "author_organisation_type,author_country,type,body,"
             "proposed_change,quote,language,endorsement_count,disposition,"
             "response,create_time,disposition_time\r\n");
-  EXPECT_EQ(RecordLine(RecordFormat::kCsv, SampleEntry()),
+  EXPECT_EQ(RecordLine(ExportFormat::kCsv, SampleEntry()),
             "consultations/framework,2,3,quality,Quality,1,comments/c1,,"
             "\"Données, Citoyens\",civil-society,FRA,editorial,"
             "\"Say \"\"fit for use\"\".\nThanks.\",,,fr,4,partly-accepted,"
             "Partly.,2026-12-01T09:00:00Z,\r\n");
   // Unspecified enums and unset times are empty cells, not "-".
-  EXPECT_EQ(RecordLine(RecordFormat::kCsv, v1::RecordEntry()),
+  EXPECT_EQ(RecordLine(ExportFormat::kCsv, v1::RecordEntry()),
             ",0,0,,,0,,,,,,,,,,,0,,,,\r\n");
 }
 
 TEST(RecordExportTest, JsonLinesHaveOneObjectALineWithDefaultsIncluded) {
-  EXPECT_EQ(RecordHeader(RecordFormat::kJsonLines), "");
-  const std::string line = RecordLine(RecordFormat::kJsonLines, SampleEntry());
+  EXPECT_EQ(RecordHeader(ExportFormat::kJsonLines), "");
+  const std::string line = RecordLine(ExportFormat::kJsonLines, SampleEntry());
   ASSERT_FALSE(line.empty());
   EXPECT_EQ(line.find('\n'), line.size() - 1);
   EXPECT_THAT(line, ::testing::StartsWith("{\"consultation\":"));
@@ -245,13 +245,68 @@ TEST(RecordExportTest, JsonLinesHaveOneObjectALineWithDefaultsIncluded) {
 }
 
 TEST(RecordExportTest, ParsesTheFormatInAnyCase) {
-  EXPECT_EQ(*ParseRecordFormat("csv"), RecordFormat::kCsv);
-  EXPECT_EQ(*ParseRecordFormat("JSONL"), RecordFormat::kJsonLines);
-  absl::StatusOr<RecordFormat> bad = ParseRecordFormat("xlsx");
+  EXPECT_EQ(*ParseExportFormat("csv"), ExportFormat::kCsv);
+  EXPECT_EQ(*ParseExportFormat("JSONL"), ExportFormat::kJsonLines);
+  absl::StatusOr<ExportFormat> bad = ParseExportFormat("xlsx");
   EXPECT_THAT(bad, StatusIs(Code::kInvalidArgument,
                             "--format: unknown value \"xlsx\"; one of: csv, "
                             "jsonl"));
   EXPECT_TRUE(IsUsageError(bad.status()));
+}
+
+TEST(InitiativeExportTest, CsvJoinsListsAndSpellsEnumsAsCdcDoes) {
+  EXPECT_EQ(InitiativeHeader(ExportFormat::kCsv),
+            "name,display_name,description,lead_organisation,"
+            "lead_organisation_type,partners,countries,regions,sdg_goals,"
+            "sdg_indicators,participation_level,data_topics,status,links,"
+            "review_state,review_note,reviewed_by,submitted_by,create_time,"
+            "update_time\r\n");
+  v1::Initiative initiative;
+  initiative.set_name("initiatives/i1");
+  initiative.set_display_name("Water points");
+  initiative.set_lead_organisation("Water Watch, Kenya");
+  initiative.set_lead_organisation_type(v1::ORGANISATION_TYPE_CIVIL_SOCIETY);
+  initiative.add_partners("A");
+  initiative.add_partners("B");
+  initiative.add_countries("KEN");
+  initiative.add_countries("UGA");
+  initiative.add_regions(v1::Initiative::SUB_SAHARAN_AFRICA);
+  initiative.add_sdg_goals(5);
+  initiative.add_sdg_goals(6);
+  initiative.add_sdg_indicators("6.1.1");
+  initiative.set_participation_level(v1::PARTICIPATION_LEVEL_ENGAGING);
+  initiative.set_status(v1::Initiative::ACTIVE);
+  initiative.set_review_state(v1::Initiative::APPROVED);
+  *initiative.mutable_create_time() =
+      ToTimestamp(Rfc3339("2026-12-01T10:00:00Z"));
+  EXPECT_EQ(InitiativeLine(ExportFormat::kCsv, initiative),
+            "initiatives/i1,Water points,,\"Water Watch, Kenya\",civil-society,"
+            "A;B,KEN;UGA,sub-saharan-africa,5;6,6.1.1,engaging,,active,,"
+            "approved,,,,2026-12-01T10:00:00Z,\r\n");
+  const std::string line = InitiativeLine(ExportFormat::kJsonLines, initiative);
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  EXPECT_THAT(line, HasSubstr("\"regions\":[\"SUB_SAHARAN_AFRICA\"]"));
+  EXPECT_THAT(line, HasSubstr("\"reviewNote\":\"\""));
+  EXPECT_EQ(InitiativeHeader(ExportFormat::kJsonLines), "");
+}
+
+TEST(UpdateMaskTest, NamesThePathsOfTheFlagsWrittenOnTheCommandLine) {
+  CliOptions options;
+  options.flags_given = {"token", "description", "level"};
+  const Cli cli(options);
+  absl::StatusOr<google::protobuf::FieldMask> mask =
+      cli.UpdateMask({{"name", "display_name"},
+                      {"description", "description"},
+                      {"level", "participation_level"}});
+  ASSERT_THAT(mask, IsOk());
+  EXPECT_THAT(mask->paths(),
+              ::testing::ElementsAre("description", "participation_level"));
+  absl::StatusOr<google::protobuf::FieldMask> none =
+      cli.UpdateMask({{"title", "title"}, {"tags", "tags"}});
+  EXPECT_THAT(none, StatusIs(Code::kInvalidArgument,
+                             "nothing to change; give one or more of "
+                             "--title, --tags"));
+  EXPECT_TRUE(IsUsageError(none.status()));
 }
 
 std::string ReadFile(const std::string& path) {
@@ -383,6 +438,15 @@ TEST(ResolveTest, RefusesWrongCommandsOperandsAndFlagsAsUsageErrors) {
   EXPECT_THAT(Resolve({"cdc", "events"}, {"type", "type"}),
               StatusIs(Code::kInvalidArgument,
                        HasSubstr("--type is given more than once")));
+}
+
+TEST(CdcHelpTest, EveryFlagInAUsageLineExists) {
+  for (const Command& command : Commands()) {
+    for (const std::string& name : FlagsIn(command.flags)) {
+      EXPECT_NE(absl::FindCommandLineFlag(name), nullptr)
+          << Usage(command) << ": --" << name;
+    }
+  }
 }
 
 TEST(CdcHelpTest, ListsEveryCommandAndConnectionFlag) {

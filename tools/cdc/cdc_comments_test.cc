@@ -3,13 +3,9 @@
 // loopback): the built binary runs as a child process, and the record it
 // exports is read back by Python's own csv and json modules, so that what a
 // spreadsheet or a script reads is what the members wrote.
-#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,14 +17,18 @@
 #include "services/comments/comments_test_support.h"
 #include "tools/cdc/cdc_cli.h"
 #include "tools/cdc/cdc_runner.h"
+#include "tools/cdc/python_readers.h"
 #include "tools/cdc/text_output.h"
 
 namespace cdc::cli {
 namespace {
 
 using ::cdc::cli::testing::CdcRun;
+using ::cdc::cli::testing::ParseCsv;
+using ::cdc::cli::testing::ParseJsonLines;
+using ::cdc::cli::testing::Python;
+using ::cdc::cli::testing::ReadFile;
 using ::cdc::cli::testing::RunCdc;
-using ::cdc::cli::testing::RunProgram;
 using ::testing::_;
 using ::testing::AllOf;
 using ::testing::ContainsRegex;
@@ -61,43 +61,6 @@ constexpr char kColumns[] =
     "author_organisation_type,author_country,type,body,proposed_change,quote,"
     "language,endorsement_count,disposition,response,create_time,"
     "disposition_time";
-
-// Reads CSV from stdin strictly, as UTF-8, and prints its rows as a JSON
-// array of arrays of strings.
-constexpr char kCsvToJson[] = R"py(
-import csv, io, json, sys
-text = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
-rows = list(csv.reader(text, strict=True))
-sys.stdout.buffer.write(json.dumps(rows, ensure_ascii=False).encode("utf-8"))
-)py";
-
-// Reads JSON Lines from stdin (LF endings, one object a line) and prints
-// them as one JSON array.
-constexpr char kJsonLinesToJson[] = R"py(
-import json, sys
-data = sys.stdin.buffer.read().decode("utf-8")
-if "\r" in data or not data.endswith("\n"):
-    sys.exit("not lines ending in LF")
-rows = [json.loads(line) for line in data[:-1].split("\n")]
-if not all(isinstance(row, dict) for row in rows):
-    sys.exit("a line is not a JSON object")
-sys.stdout.buffer.write(json.dumps(rows, ensure_ascii=False).encode("utf-8"))
-)py";
-
-// python3, or "" when this machine has none.
-std::string Python() {
-  for (const char* path : {"/usr/bin/python3", "/usr/local/bin/python3"}) {
-    if (access(path, X_OK) == 0) return path;
-  }
-  return "";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
 
 class CdcCommentsTest : public comments::testing::CommentsServerTest {
  protected:
@@ -153,55 +116,6 @@ class CdcCommentsTest : public comments::testing::CommentsServerTest {
        {"consultation", "create", "--id", id, "--title", "Framework"});
     Ok(secretariat_token_, {"consultation", "import", id, "-"}, kDraft);
     Ok(secretariat_token_, {"consultation", "open", id, "--closes_at", "+1d"});
-  }
-
-  // Runs `script` with `input` on stdin and parses what it prints as a JSON
-  // array.
-  google::protobuf::ListValue PythonJson(const std::string& python,
-                                         const char* script,
-                                         const std::string& input) {
-    const CdcRun run = RunProgram(python, {"-c", script}, {}, input);
-    EXPECT_EQ(run.exit_code, 0) << run.err;
-    google::protobuf::ListValue rows;
-    EXPECT_TRUE(
-        google::protobuf::util::JsonStringToMessage(run.out, &rows).ok())
-        << run.out;
-    return rows;
-  }
-
-  // The CSV `csv` as Python's csv module reads it: rows of fields.
-  std::vector<std::vector<std::string>> ParseCsv(const std::string& python,
-                                                 const std::string& csv) {
-    const google::protobuf::ListValue parsed =
-        PythonJson(python, kCsvToJson, csv);
-    std::vector<std::vector<std::string>> rows;
-    for (const google::protobuf::Value& row : parsed.values()) {
-      std::vector<std::string>& fields = rows.emplace_back();
-      for (const google::protobuf::Value& field : row.list_value().values()) {
-        fields.push_back(field.string_value());
-      }
-    }
-    return rows;
-  }
-
-  // The JSON Lines `jsonl` as Python's json module reads it, each object
-  // read back as a RecordEntry.
-  std::vector<v1::RecordEntry> ParseJsonLines(const std::string& python,
-                                              const std::string& jsonl) {
-    const google::protobuf::ListValue parsed =
-        PythonJson(python, kJsonLinesToJson, jsonl);
-    std::vector<v1::RecordEntry> entries;
-    for (const google::protobuf::Value& row : parsed.values()) {
-      std::string json;
-      EXPECT_TRUE(
-          google::protobuf::util::MessageToJsonString(row.struct_value(), &json)
-              .ok());
-      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                      json, &entries.emplace_back())
-                      .ok())
-          << json;
-    }
-    return entries;
   }
 
   std::string amina_;  // MEMBER token: Kenya National Bureau of Statistics
@@ -345,7 +259,8 @@ TEST_F(CdcCommentsTest, TheRecordRoundTripsThroughCsvAndJsonLinesParsers) {
   // JSON Lines: the same entries, one object a line.
   const std::string jsonl =
       Ok(observer_, {"export", "framework", "--format", "jsonl"});
-  const std::vector<v1::RecordEntry> entries = ParseJsonLines(python, jsonl);
+  const std::vector<v1::RecordEntry> entries =
+      ParseJsonLines<v1::RecordEntry>(python, jsonl);
   ASSERT_EQ(entries.size(), 4);
   for (size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(entries[i].comment(), rows[i + 1][6]);

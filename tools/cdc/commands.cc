@@ -14,21 +14,75 @@
 
 ABSL_FLAG(std::string, state, "",
           "consultation list: DRAFT|OPEN|CLOSED|PUBLISHED; member list: "
-          "PENDING|ACTIVE|REJECTED|SUSPENDED");
+          "PENDING|ACTIVE|REJECTED|SUSPENDED; space list/update: "
+          "active|archived; topic list: open|closed|archived");
 ABSL_FLAG(std::string, country, "",
-          "ISO 3166-1 alpha-3 code: member apply, member list");
+          "ISO 3166-1 alpha-3 code: member apply, member list, resource list "
+          "and initiative list/export (filter)");
 ABSL_FLAG(std::string, request_id, "",
           "makes a create safe to retry: the same id within 24 hours returns "
           "the first result");
 ABSL_FLAG(std::string, type, "",
           "comment create: general (default), technical or editorial; "
           "comment list: only comments of that type; events: only events of "
-          "these types, e.g. comment-created,round-opened");
+          "these types, e.g. comment-created,round-opened; resource "
+          "create/update/list: guideline, toolkit, case-study, dataset, "
+          "training or other");
 ABSL_FLAG(std::string, consultation, "",
           "comment list: comments on every section of this consultation; "
           "events: only events of these consultations, comma-separated");
 ABSL_FLAG(std::string, format, "",
-          "export: csv (default) or jsonl; events: text (default) or jsonl");
+          "export, initiative export: csv (default) or jsonl; events: text "
+          "(default) or jsonl");
+ABSL_FLAG(std::string, title, "",
+          "the title: consultation create, space create/update, topic "
+          "create/update, resource create/update");
+ABSL_FLAG(std::string, description, "",
+          "the description (light Markdown): consultation create, space "
+          "create/update, initiative create/update");
+ABSL_FLAG(std::string, id, "",
+          "the id to create with (3..63 of a-z, 0-9, -): consultation create, "
+          "space create");
+ABSL_FLAG(std::string, body, "",
+          "the text: comment create/reply, topic create/update/post/reply, "
+          "conversation write");
+ABSL_FLAG(std::string, language, "",
+          "a BCP 47 tag, e.g. fr: comment create/reply, topic post/reply and "
+          "conversation write (default: your first language); resource list "
+          "(filter)");
+ABSL_FLAG(std::vector<std::string>, languages, {},
+          "BCP 47 language tags, e.g. en,fr: member apply, resource "
+          "create/update");
+ABSL_FLAG(std::string, author, "",
+          "comment list, topic list: only those by this member");
+ABSL_FLAG(std::string, reason, "",
+          "why: comment hide/restore (shown to the author), topic close "
+          "(shown on the topic)");
+ABSL_FLAG(std::string, output, "-",
+          "export, initiative export: the file to write (- for stdout); "
+          "replaced only when the export succeeds");
+ABSL_FLAG(int, limit, 0,
+          "notification watch, events: stop after this many (default: run "
+          "until interrupted or the stream ends); search: the best this many "
+          "(default 20)");
+ABSL_FLAG(std::string, name, "",
+          "member apply: the applicant's full name; initiative "
+          "create/update: the initiative's name");
+ABSL_FLAG(std::string, organisation_type, "",
+          "e.g. civil-society, national-statistical-office, academia: member "
+          "apply (required), member list (filter), initiative create/update "
+          "(the lead organisation's type), initiative list/counts/export "
+          "(filter)");
+ABSL_FLAG(bool, unread, false,
+          "notification list, topic list: only unread ones");
+ABSL_FLAG(std::vector<std::string>, tags, {},
+          "topic create/update, resource create/update: tags, e.g. "
+          "privacy,sampling (update: the whole list)");
+ABSL_FLAG(std::string, tag, "",
+          "topic list, resource list: only those with this tag");
+ABSL_FLAG(std::string, etag, "",
+          "the etag the object was read with: the change is refused "
+          "(ABORTED) if it changed since");
 
 namespace cdc::cli {
 namespace {
@@ -36,24 +90,6 @@ namespace {
 absl::Status Help(Cli& cli, const std::vector<std::string>&) {
   cli.PrintText(HelpText());
   return absl::OkStatus();
-}
-
-// The "--name" flags named in a usage line.
-std::set<std::string> FlagsIn(absl::string_view usage) {
-  std::set<std::string> names;
-  for (size_t at = usage.find("--"); at != absl::string_view::npos;
-       at = usage.find("--", at)) {
-    at += 2;
-    size_t end = at;
-    while (end < usage.size() &&
-           (absl::ascii_isalnum(static_cast<unsigned char>(usage[end])) ||
-            usage[end] == '_')) {
-      ++end;
-    }
-    names.emplace(usage.substr(at, end - at));
-    at = end;
-  }
-  return names;
 }
 
 bool StartsWithWords(const std::vector<std::string>& args,
@@ -76,6 +112,23 @@ std::string CommandsOfGroup(absl::string_view group) {
 
 }  // namespace
 
+std::set<std::string> FlagsIn(absl::string_view usage) {
+  std::set<std::string> names;
+  for (size_t at = usage.find("--"); at != absl::string_view::npos;
+       at = usage.find("--", at)) {
+    at += 2;
+    size_t end = at;
+    while (end < usage.size() &&
+           (absl::ascii_isalnum(static_cast<unsigned char>(usage[end])) ||
+            usage[end] == '_')) {
+      ++end;
+    }
+    names.emplace(usage.substr(at, end - at));
+    at = end;
+  }
+  return names;
+}
+
 const std::vector<Command>& Commands() {
   static const auto* const kCommands = [] {
     auto* commands = new std::vector<Command>(ConsultationCommands());
@@ -84,6 +137,8 @@ const std::vector<Command>& Commands() {
     for (Command& command : NotificationCommands()) {
       commands->push_back(command);
     }
+    for (Command& command : CommunityCommands()) commands->push_back(command);
+    for (Command& command : LibraryCommands()) commands->push_back(command);
     commands->push_back(
         {"help", {}, "", "lists the commands and the connection flags", Help});
     return commands;
@@ -105,8 +160,12 @@ std::string HelpText() {
       "The command-line client of the cdc services.\n"
       "TIME is RFC 3339 (2026-12-31T23:59:00Z) or relative to now "
       "(+30d, +12h, +90m).\n"
-      "NAME, CONSULTATION, COMMENT and MEMBER are consultations/<id>, "
-      "comments/<id> or members/<id>, or just <id>.\n"
+      "NAME, CONSULTATION, COMMENT, MEMBER, SPACE, CONVERSATION, RESOURCE "
+      "and INITIATIVE are consultations/<id>, comments/<id>, members/<id>, "
+      "spaces/<id>, ... or just <id>; a list of members is "
+      "members/<a>,members/<b> or <a>,<b>.\n"
+      "TOPIC is spaces/<space>/topics/<topic>, as `cdc topic list` prints "
+      "it.\n"
       "TARGET is a resource name: consultations/<id>/sections/<key> (to "
       "follow: also comments/<id>, the comment's whole thread).\n"
       "NOTIFICATION is members/<id>/notifications/<n>, as `cdc notification "

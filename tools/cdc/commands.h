@@ -4,10 +4,11 @@
 // operands, its flags (as written in its usage line, which is also the list
 // of the flags it accepts), a one-line summary and the function that runs
 // it. The functions live in consultation_commands.cc,
-// comment_commands.cc, member_commands.cc and notification_commands.cc, one
-// per command.
+// comment_commands.cc, member_commands.cc, notification_commands.cc,
+// community_commands.cc and library_commands.cc, one per command.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,22 @@ ABSL_DECLARE_FLAG(std::string, request_id);
 ABSL_DECLARE_FLAG(std::string, type);
 ABSL_DECLARE_FLAG(std::string, consultation);
 ABSL_DECLARE_FLAG(std::string, format);
+ABSL_DECLARE_FLAG(std::string, title);
+ABSL_DECLARE_FLAG(std::string, description);
+ABSL_DECLARE_FLAG(std::string, id);
+ABSL_DECLARE_FLAG(std::string, body);
+ABSL_DECLARE_FLAG(std::string, language);
+ABSL_DECLARE_FLAG(std::vector<std::string>, languages);
+ABSL_DECLARE_FLAG(std::string, author);
+ABSL_DECLARE_FLAG(std::string, reason);
+ABSL_DECLARE_FLAG(std::string, output);
+ABSL_DECLARE_FLAG(int, limit);
+ABSL_DECLARE_FLAG(std::string, name);
+ABSL_DECLARE_FLAG(std::string, organisation_type);
+ABSL_DECLARE_FLAG(bool, unread);
+ABSL_DECLARE_FLAG(std::string, etag);
+ABSL_DECLARE_FLAG(std::vector<std::string>, tags);
+ABSL_DECLARE_FLAG(std::string, tag);
 
 namespace cdc::cli {
 
@@ -45,12 +62,32 @@ std::vector<Command> CommentCommands();  // and `export`
 std::vector<Command> MemberCommands();
 // `notification ...`, `follow`, `unfollow`, `follows` and `events`.
 std::vector<Command> NotificationCommands();
+// `space ...`, `topic ...`, `conversation ...`, `block`, `unblock`,
+// `blocked` and `search`.
+std::vector<Command> CommunityCommands();
+// `resource ...` and `initiative ...`.
+std::vector<Command> LibraryCommands();
+
+// Comments as the community uses them (comment_commands.cc): its topics'
+// posts and its conversations' messages are comments on them.
+//
+// Creates a comment on `target` from --body (required), --language and
+// --request_id, and prints it.
+absl::Status PostComment(Cli& cli, const std::string& target);
+// Replies to the comment named by `operand` (comments/<id> or <id>) from
+// the same flags, and prints the reply.
+absl::Status ReplyToComment(Cli& cli, absl::string_view operand);
+// Prints every comment on `target` the caller may read, oldest first.
+absl::Status ListCommentsOn(Cli& cli, const std::string& target);
 
 // Every command, in the order `cdc help` lists them.
 const std::vector<Command>& Commands();
 
 // "cdc consultation import NAME FILE [--validate_only]".
 std::string Usage(const Command& command);
+// The names of the "--name" flags in a usage line: the flags a command
+// accepts.
+std::set<std::string> FlagsIn(absl::string_view usage);
 // The text of `cdc help` (and of --help): every usage line and summary, and
 // the connection flags.
 std::string HelpText();

@@ -11,27 +11,20 @@
 #include "tools/cdc/record_export.h"
 #include "tools/cdc/text_output.h"
 
-ABSL_FLAG(std::string, body, "", "comment create, reply: the text");
 ABSL_FLAG(std::string, proposed_change, "",
           "comment create: the replacement text proposed");
 ABSL_FLAG(std::string, quote, "",
           "comment create: the passage of the section commented on, exactly "
           "as in its text (it must occur once)");
-ABSL_FLAG(std::string, language, "",
-          "comment create, reply: BCP 47 tag, e.g. fr (default: your first "
-          "language)");
 ABSL_FLAG(std::string, target, "",
           "comment list: comments on this target, e.g. "
           "consultations/x/sections/y");
 ABSL_FLAG(std::string, thread, "",
           "comment list: the whole thread of this top-level comment");
-ABSL_FLAG(std::string, author, "", "comment list: comments by this member");
 ABSL_FLAG(bool, flagged, false,
           "comment list: only comments with open flags (secretariat)");
 ABSL_FLAG(bool, awaiting_disposition, false,
           "comment list: only section comments without a disposition");
-ABSL_FLAG(std::string, reason, "",
-          "comment hide, restore: why; shown to the author");
 ABSL_FLAG(std::string, outcome, "",
           "comment dispose: accepted, partly-accepted, noted or not-accepted");
 ABSL_FLAG(std::string, response, "",
@@ -39,9 +32,6 @@ ABSL_FLAG(std::string, response, "",
 ABSL_FLAG(int, round, 0,
           "export: the round (default: the latest published; the "
           "secretariat's latest); comment stats: the round (default: all)");
-ABSL_FLAG(std::string, output, "-",
-          "export: the file to write (- for stdout); replaced only when the "
-          "export succeeds");
 
 namespace cdc::cli {
 namespace {
@@ -227,13 +217,6 @@ absl::StatusOr<std::string> ScopeName(absl::string_view text) {
   return ResourceName("consultations", text);
 }
 
-// The name in an optional flag such as --author, or "" when not given.
-absl::StatusOr<std::string> OptionalName(absl::string_view collection,
-                                         const std::string& text) {
-  if (text.empty()) return std::string();
-  return ResourceName(collection, text);
-}
-
 // --type, unspecified when not given.
 absl::StatusOr<v1::Comment::Type> TypeFlag() {
   const std::string type = absl::GetFlag(FLAGS_type);
@@ -274,10 +257,7 @@ absl::Status Create(Cli& cli, const Operands& operands) {
 }
 
 absl::Status Reply(Cli& cli, const Operands& operands) {
-  CDC_ASSIGN_OR_RETURN(v1::CreateCommentRequest request, NewComment());
-  CDC_ASSIGN_OR_RETURN(*request.mutable_comment()->mutable_parent(),
-                       ResourceName("comments", operands[0]));
-  return cli.CallAndPrint(&Stub::CreateComment, request, CommentText);
+  return ReplyToComment(cli, operands[0]);
 }
 
 absl::Status List(Cli& cli, const Operands&) {
@@ -372,25 +352,37 @@ absl::Status Export(Cli& cli, const Operands& operands) {
                        ResourceName("consultations", operands[0]));
   CDC_ASSIGN_OR_RETURN(int round, RoundFlag());
   request.set_round(round);
-  const std::string format_flag = absl::GetFlag(FLAGS_format);
-  CDC_ASSIGN_OR_RETURN(
-      RecordFormat format,
-      ParseRecordFormat(format_flag.empty() ? "csv" : format_flag));
-  CDC_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> output,
-                       OutputFile::Open(absl::GetFlag(FLAGS_output)));
-  // The header goes out with the first entry, or alone after an empty
-  // record, so that a refused export writes nothing.
-  std::string header = RecordHeader(format);
-  CDC_RETURN_IF_ERROR(cli.CallStream(
-      &Stub::ExportRecord, request, [&](const v1::RecordEntry& entry) {
-        return output->Write(
-            absl::StrCat(std::exchange(header, ""), RecordLine(format, entry)));
-      }));
-  CDC_RETURN_IF_ERROR(output->Write(header));
-  return output->Commit();
+  CDC_ASSIGN_OR_RETURN(ExportFormat format,
+                       ParseExportFormat(absl::GetFlag(FLAGS_format)));
+  return WriteExport(
+      absl::GetFlag(FLAGS_output), RecordHeader(format), [&](auto write) {
+        return cli.CallStream(&Stub::ExportRecord, request,
+                              [&](const v1::RecordEntry& entry) {
+                                return write(RecordLine(format, entry));
+                              });
+      });
 }
 
 }  // namespace
+
+absl::Status PostComment(Cli& cli, const std::string& target) {
+  CDC_ASSIGN_OR_RETURN(v1::CreateCommentRequest request, NewComment());
+  request.mutable_comment()->set_target(target);
+  return cli.CallAndPrint(&Stub::CreateComment, request, CommentText);
+}
+
+absl::Status ReplyToComment(Cli& cli, absl::string_view operand) {
+  CDC_ASSIGN_OR_RETURN(v1::CreateCommentRequest request, NewComment());
+  CDC_ASSIGN_OR_RETURN(*request.mutable_comment()->mutable_parent(),
+                       ResourceName("comments", operand));
+  return cli.CallAndPrint(&Stub::CreateComment, request, CommentText);
+}
+
+absl::Status ListCommentsOn(Cli& cli, const std::string& target) {
+  v1::ListCommentsRequest request;
+  request.set_target(target);
+  return cli.ListAndPrint(&Stub::ListComments, request, CommentListText);
+}
 
 std::vector<Command> CommentCommands() {
   return {

@@ -13,11 +13,6 @@
 #include "tools/cdc/commands.h"
 #include "tools/cdc/text_output.h"
 
-ABSL_FLAG(std::string, title, "", "consultation create: the title");
-ABSL_FLAG(std::string, description, "",
-          "consultation create: the description (light Markdown)");
-ABSL_FLAG(std::string, id, "",
-          "consultation create: the consultation id (3..63 of a-z, 0-9, -)");
 ABSL_FLAG(std::vector<std::string>, audience_types, {},
           "consultation create: organisation types that may comment, e.g. "
           "civil-society,academia (default: all)");

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<cdc::cli::CliOptions> options =
       cdc::cli::CliOptionsFromFlags();
   if (!options.ok()) return Finish(options.status(), nullptr);
+  options->flags_given = *flags_given;
 
   cdc::cli::Cli cli(*std::move(options));
   return Finish(invocation->command->run(cli, invocation->operands),

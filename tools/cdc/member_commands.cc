@@ -15,13 +15,7 @@
 #include "tools/cdc/text_output.h"
 
 ABSL_FLAG(std::string, email, "", "member apply, sign-in: the email address");
-ABSL_FLAG(std::string, name, "", "member apply: the applicant's full name");
 ABSL_FLAG(std::string, organisation, "", "member apply: the organisation");
-ABSL_FLAG(std::string, organisation_type, "",
-          "member apply (required), member list (filter): e.g. civil-society, "
-          "national-statistical-office, academia");
-ABSL_FLAG(std::vector<std::string>, languages, {},
-          "member apply: BCP 47 language tags, e.g. en,fr");
 ABSL_FLAG(std::string, biography, "", "member apply: a short biography");
 ABSL_FLAG(std::string, password, "",
           "member apply, sign-in: the password; better CDC_PASSWORD or the "

@@ -18,7 +18,6 @@
 #include "tools/cdc/commands.h"
 #include "tools/cdc/text_output.h"
 
-ABSL_FLAG(bool, unread, false, "notification list: only unread ones");
 ABSL_FLAG(int, page_size, 0,
           "notification list: how many to fetch a call, 1 to 200 (default "
           "200); every page is listed");
@@ -33,9 +32,6 @@ ABSL_FLAG(std::vector<std::string>, on, {},
 ABSL_FLAG(std::string, last_seen, "",
           "notification watch: first replay the notifications after this "
           "one");
-ABSL_FLAG(int, limit, 0,
-          "notification watch, events: stop after this many (default: run "
-          "until interrupted or the stream ends)");
 ABSL_FLAG(std::string, cursor, "",
           "events: resume after the item this cursor came with");
 ABSL_FLAG(bool, earliest, false,
@@ -259,18 +255,11 @@ absl::Status ReadAll(Cli& cli, const Operands&) {
   CDC_ASSIGN_OR_RETURN(
       *request.mutable_up_to(),
       OptionalNotification("up_to", absl::GetFlag(FLAGS_up_to)));
-  google::protobuf::Empty empty;
-  CDC_RETURN_IF_ERROR(
-      cli.Call(&Stub::MarkAllNotificationsRead, request, &empty));
-  if (cli.json()) {
-    cli.PrintJson(empty);
-  } else if (request.up_to().empty()) {
-    cli.PrintText("marked every notification read");
-  } else {
-    cli.PrintText(absl::StrCat("marked every notification up to ",
-                               request.up_to(), " read"));
-  }
-  return absl::OkStatus();
+  return cli.CallAndSay(&Stub::MarkAllNotificationsRead, request,
+                        request.up_to().empty()
+                            ? "marked every notification read"
+                            : absl::StrCat("marked every notification up to ",
+                                           request.up_to(), " read"));
 }
 
 absl::Status Prefs(Cli& cli, const Operands&) {
@@ -354,14 +343,8 @@ absl::Status Follow(Cli& cli, const Operands& operands) {
 absl::Status Unfollow(Cli& cli, const Operands& operands) {
   v1::UnfollowRequest request;
   CDC_ASSIGN_OR_RETURN(*request.mutable_target(), FollowTarget(operands[0]));
-  google::protobuf::Empty empty;
-  CDC_RETURN_IF_ERROR(cli.Call(&Stub::Unfollow, request, &empty));
-  if (cli.json()) {
-    cli.PrintJson(empty);
-  } else {
-    cli.PrintText(absl::StrCat("not following ", request.target()));
-  }
-  return absl::OkStatus();
+  return cli.CallAndSay(&Stub::Unfollow, request,
+                        absl::StrCat("not following ", request.target()));
 }
 
 absl::Status Follows(Cli& cli, const Operands&) {

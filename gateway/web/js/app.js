@@ -20,6 +20,12 @@ import * as adminConsultations from './admin-consultations.js';
 import * as moderation from './moderation.js';
 import * as dispositions from './dispositions.js';
 import * as statistics from './statistics.js';
+import * as community from './community.js';
+import * as conversations from './conversations.js';
+import * as library from './library.js';
+import * as initiatives from './initiatives.js';
+import * as search from './search.js';
+import { communityHome } from './community-ui.js';
 
 const SITE = t('shell.site');
 
@@ -46,6 +52,30 @@ const ROUTES = [
   { path: 'admin/c/:id/dispositions/s/:key', auth: 'secretariat', view: dispositions.dispositionsView, nav: 'admin-consultations' },
   { path: 'admin/c/:id/statistics', auth: 'secretariat', view: statistics.statisticsView, nav: 'admin-consultations' },
   { path: 'admin/moderation', auth: 'secretariat', view: moderation.moderationView, nav: 'admin-moderation' },
+  // The community of practice (a fixed path before a variable one).
+  { path: 'community', auth: 'member', view: (ctx) => ctx.navigate(communityHome(), { replace: true }), nav: 'community' },
+  { path: 'spaces', auth: 'member', view: community.spacesView, nav: 'community' },
+  { path: 'spaces/new', auth: 'secretariat', view: community.spaceFormView, nav: 'community' },
+  { path: 'spaces/:space', auth: 'member', view: community.spaceView, nav: 'community' },
+  { path: 'spaces/:space/edit', auth: 'secretariat', view: community.spaceFormView, nav: 'community' },
+  { path: 'spaces/:space/members', auth: 'member', view: community.spaceMembersView, nav: 'community' },
+  { path: 'spaces/:space/new-topic', auth: 'member', view: community.newTopicView, nav: 'community' },
+  { path: 'spaces/:space/topics/:topic', auth: 'member', view: community.topicView, nav: 'community' },
+  { path: 'messages', auth: 'member', view: conversations.conversationsView, nav: 'community' },
+  { path: 'messages/new', auth: 'member', view: conversations.newConversationView, nav: 'community' },
+  { path: 'messages/blocked', auth: 'member', view: conversations.blockedView, nav: 'community' },
+  { path: 'messages/:id', auth: 'member', view: conversations.conversationView, nav: 'community' },
+  { path: 'library', auth: 'member', view: library.libraryView, nav: 'community' },
+  { path: 'library/share', auth: 'member', view: library.resourceFormView, nav: 'community' },
+  { path: 'library/:id', auth: 'member', view: library.resourceView, nav: 'community' },
+  { path: 'library/:id/edit', auth: 'member', view: library.resourceFormView, nav: 'community' },
+  { path: 'map', auth: 'member', view: initiatives.mapView, nav: 'community' },
+  { path: 'initiatives/new', auth: 'member', view: initiatives.initiativeFormView, nav: 'community' },
+  { path: 'initiatives/mine', auth: 'member', view: initiatives.myInitiativesView, nav: 'community' },
+  { path: 'initiatives/review', auth: 'secretariat', view: initiatives.reviewQueueView, nav: 'community' },
+  { path: 'initiatives/:id', auth: 'member', view: initiatives.initiativeView, nav: 'community' },
+  { path: 'initiatives/:id/edit', auth: 'member', view: initiatives.initiativeFormView, nav: 'community' },
+  { path: 'search', auth: 'member', view: search.searchView, nav: 'community' },
 ].map((route) => ({ ...route, parts: route.path ? route.path.split('/') : [] }));
 
 function parseHash() {
@@ -107,7 +137,10 @@ function renderHeader() {
     replace(tools);
     return;
   }
-  const items = [navLink('#/consultations', t('nav.consultations'), 'consultations', { 'data-testid': 'nav-consultations' })];
+  const items = [
+    navLink('#/consultations', t('nav.consultations'), 'consultations', { 'data-testid': 'nav-consultations' }),
+    navLink(communityHome(), t('nav.community'), 'community', { 'data-testid': 'nav-community' }),
+  ];
   if (session.isSecretariat) {
     items.push(
       navLink('#/admin/members', [t('nav.members'), pendingBadge()], 'admin-members', { 'data-testid': 'nav-admin-members' }),

@@ -1,7 +1,9 @@
 // A comment as a card, with what its reader may do to it: reply, endorse,
 // edit and withdraw (its author, while the round is open), flag, follow the
-// thread, and for the secretariat hide or restore. Used by the reader, the
-// moderation queue and the disposition workflow.
+// thread, and for moderators hide or restore; and the threads of a target
+// (roots with their replies) built from those cards. Used by the reader,
+// the moderation queue, the disposition workflow and the community's
+// discussions (topics, conversations, resources: see discussion.js).
 
 import { post, patch, requestId, listAll } from './api.js';
 import { markdownBlock } from './markdown.js';
@@ -61,8 +63,10 @@ function carryCallerMarks(updated, previous, { endorsed = true, flagged = true }
 /**
  * A comment card. opts:
  *   me, isSecretariat, mayComment (the caller may write in the section now),
- *   accepting (the round takes comments), published (its round's record),
- *   isReply, parentAuthor, readOnly,
+ *   mayModerate (hide and restore; default: isSecretariat, and facilitators
+ *   in their space), accepting (the round takes comments), published (its
+ *   round's record), plain (a community post: no type, proposed change or
+ *   disposition), isReply, parentAuthor, readOnly,
  *   onChange(comment) after an edit, endorsement, withdrawal, moderation,
  *   onReply(reply) after a reply was posted,
  *   onQuote(comment) when its quoted passage is activated,
@@ -72,6 +76,7 @@ export function commentCard(c, opts = {}) {
   const id = idOf(c.name);
   const own = c.author === opts.me;
   const visible = c.state === 'VISIBLE';
+  const moderator = opts.mayModerate ?? opts.isSecretariat;
   const forms = h('div', { class: 'comment-forms' });
   const card = h('article', {
     class: ['comment', `state-${(c.state || '').toLowerCase()}`, opts.isReply && 'reply', own && 'own'],
@@ -89,7 +94,7 @@ export function commentCard(c, opts = {}) {
       own ? h('span', { class: 'muted', text: t('comment.you') }) : null),
     h('span', { class: 'org', text: [c.authorOrganisation, countryName(c.authorCountry)].filter(Boolean).join(' · ') }),
     h('span', { class: 'comment-tags' },
-      badge(commentTypeLabel(c.type), `type-${(c.type || 'general').toLowerCase()}`),
+      opts.plain ? null : badge(commentTypeLabel(c.type), `type-${(c.type || 'general').toLowerCase()}`),
       opts.currentRound && c.round && c.round !== opts.currentRound ? badge(t('comment.round', { n: c.round }), 'draft') : null,
       h('time', { datetime: c.createTime, title: formatDateTime(c.createTime), text: relativeTime(c.createTime) }),
       (c.version || 1) > 1 && c.state !== 'WITHDRAWN'
@@ -109,7 +114,7 @@ export function commentCard(c, opts = {}) {
       t('comment.hiddenByModerator'), c.moderationReason ? `: ${c.moderationReason}` : '', t('comment.hiddenNoteEnd')));
   }
   if (c.state === 'WITHDRAWN') {
-    parts.push(h('p', { class: 'muted withdrawn-note', 'data-testid': 'withdrawn-note', text: opts.isSecretariat ? t('comment.withdrawnSecretariat') : t('comment.withdrawn') }));
+    parts.push(h('p', { class: 'muted withdrawn-note', 'data-testid': 'withdrawn-note', text: moderator ? t('comment.withdrawnSecretariat') : t('comment.withdrawn') }));
   }
   if (c.anchor && c.anchor.exact && !opts.isReply) {
     parts.push(h('blockquote', { class: 'comment-quote' },
@@ -127,9 +132,9 @@ export function commentCard(c, opts = {}) {
       h('h4', { text: t('comment.proposedChange') }),
       markdownBlock(c.proposedChange, 'prose')));
   }
-  const disposition = dispositionBlock(c, opts);
+  const disposition = opts.plain ? null : dispositionBlock(c, opts);
   if (disposition) parts.push(disposition);
-  if (opts.isSecretariat && c.flagCount) {
+  if (moderator && c.flagCount) {
     parts.push(h('p', { class: 'notice notice-warning small', text: t('comment.openFlags', { n: c.flagCount }) }));
   }
 
@@ -209,7 +214,7 @@ export function commentCard(c, opts = {}) {
   if (!opts.readOnly && !opts.isReply && opts.follow !== false && c.state !== 'WITHDRAWN') {
     actions.append(followButton(c.thread || c.name, 'thread', { testid: 'follow-thread' }));
   }
-  if (opts.isSecretariat && !opts.readOnly) {
+  if (moderator && !opts.readOnly) {
     if (visible) {
       actions.append(moderationButton(c, opts, 'hide', t('comment.hide'), t('comment.hideTitle'),
         t('comment.hideMessage')));
@@ -225,6 +230,37 @@ export function commentCard(c, opts = {}) {
   if (opts.extra) parts.push(...opts.extra);
   card.append(...parts.filter(Boolean));
   return card;
+}
+
+/**
+ * The threads of a target as list items of an <ol class="threads">: each
+ * root's card with its replies beneath (a reply to a reply names whom it
+ * answers). `roots` are the comments shown as roots, in order; replies come
+ * from `comments` by their thread; cardOpts(c, isReply, parentAuthor) gives
+ * each card's options; `empty` is the text shown without any root.
+ */
+export function threadItems(comments, roots, cardOpts, empty) {
+  if (!roots.length) return [h('li', { class: 'muted empty', text: empty })];
+  const byName = new Map(comments.map((c) => [c.name, c]));
+  return roots.map((root) => {
+    const replies = comments.filter((c) => c !== root && c.thread === root.name);
+    return h('li', { class: 'thread' },
+      commentCard(root, cardOpts(root, false, '')),
+      replies.length
+        ? h('ol', { class: 'replies', 'aria-label': t('reader.repliesTo', { name: root.authorDisplayName || t('reader.thisComment') }) },
+          replies.map((r) => {
+            const parent = byName.get(r.parent);
+            const parentAuthor = r.parent !== root.name && parent ? parent.authorDisplayName : '';
+            return h('li', {}, commentCard(r, cardOpts(r, true, parentAuthor)));
+          }))
+        : null);
+  });
+}
+
+/** Roots of a target's comments: no parent, or a parent not among them. */
+export function threadRoots(comments) {
+  const names = new Set(comments.map((c) => c.name));
+  return comments.filter((c) => !c.parent || !names.has(c.thread || c.parent));
 }
 
 async function toggleRevisions(button, c, forms) {
@@ -291,13 +327,14 @@ function replyForm(parent, opts, close) {
 }
 
 function editForm(c, opts, close) {
+  // A community post has a body only: its type stays GENERAL.
   const type = typeSelect(c.type || 'GENERAL', { 'data-testid': 'edit-type' });
   const body = h('textarea', { name: 'body', rows: 5, required: true, maxlength: 10000, value: c.body || '', 'data-testid': 'edit-body' });
   const proposed = h('textarea', { name: 'proposedChange', rows: 3, maxlength: 10000, value: c.proposedChange || '', 'data-testid': 'edit-proposed-change' });
   const form = h('form', { class: 'inline-form', 'data-testid': 'edit-form', novalidate: true },
-    field(t('comment.type'), type, { field: 'comment.type' }),
-    field(t('comment.comment'), body, { field: 'comment.body' }),
-    field(t('comment.proposedChange'), proposed, { field: 'comment.proposed_change', optional: true }),
+    opts.plain ? null : field(t('comment.type'), type, { field: 'comment.type' }),
+    field(opts.plain ? t('comment.post') : t('comment.comment'), body, { field: 'comment.body' }),
+    opts.plain ? null : field(t('comment.proposedChange'), proposed, { field: 'comment.proposed_change', optional: true }),
     h('p', { class: 'hint', text: t('comment.versionsKept') }),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'button small primary', text: t('comment.save'), 'data-testid': 'edit-submit' }),

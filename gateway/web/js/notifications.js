@@ -9,6 +9,7 @@ import {
   pageTitle, submitting, withButton, timeEl,
 } from './ui.js';
 import { t } from './i18n.js';
+import { communityHref } from './community-ui.js';
 
 // ---- the live stream and the unread count ----------------------------------
 
@@ -155,7 +156,14 @@ export function notificationHref(n) {
     const [, c, , key] = ref.target.split('/');
     return `#/c/${c}/s/${key}?comment=${idOf(ref.comment)}`;
   }
+  // Community: a post on a topic, conversation or resource opens there at
+  // the post; a new topic, a conversation, a resource or an initiative opens
+  // its page.
+  if (ref && ref.target && communityHref(ref.target)) return communityHref(ref.target, ref.comment);
+  if (payload.conversation) return communityHref(payload.conversation, payload.comment);
+  if (n.eventType === 'EVENT_TYPE_INITIATIVE_SUBMITTED' && session.isSecretariat) return '#/initiatives/review';
   const target = n.target || '';
+  if (communityHref(target)) return communityHref(target);
   if (target.startsWith('comments/')) return `#/comment/${idOf(target)}`;
   const consultation = (n.event && n.event.consultation) || (target.startsWith('consultations/') ? target : '');
   if (consultation) return `#/c/${consultation.split('/')[1]}`;
@@ -189,8 +197,9 @@ export async function unfollow(target) {
 }
 
 /**
- * A toggle button (aria-pressed) following a section or a comment thread.
- * `what` names it for people: "section", "thread".
+ * A toggle button (aria-pressed) following a section, a comment thread, a
+ * topic, a space (its new topics) or a resource. `what` names it for
+ * people: "section", "thread", "topic", "space", "resource".
  */
 export function followButton(target, what, { testid = 'follow' } = {}) {
   const button = h('button', {
@@ -431,14 +440,18 @@ export async function followsView(ctx) {
   const list = h('ul', { class: 'plain-list', 'data-testid': 'follow-list' });
   const render = () => {
     replace(list, unique.length ? unique.map((f) => {
-      let href = '#/';
+      let href = communityHref(f.target) || '#/';
       if (f.target.startsWith('consultations/')) {
         const [, c, , key] = f.target.split('/');
         href = key ? `#/c/${c}/s/${key}` : `#/c/${c}`;
       } else if (f.target.startsWith('comments/')) {
         href = `#/comment/${idOf(f.target)}`;
       }
-      const kind = f.target.startsWith('comments/') ? t('follows.thread') : f.target.includes('/sections/') ? t('follows.section') : t('follows.item');
+      const kind = f.target.startsWith('comments/') ? t('follows.thread')
+        : f.target.includes('/sections/') ? t('follows.section')
+          : f.target.includes('/topics/') ? t('follows.topic')
+            : f.target.startsWith('spaces/') ? t('follows.space')
+              : f.target.startsWith('resources/') ? t('follows.resource') : t('follows.item');
       return h('li', { class: 'card row' },
         h('div', {},
           h('a', { href, text: f.title || f.target }),

@@ -8,13 +8,14 @@ import { session } from './session.js';
 import {
   renderMarkdown, selectionToSource, locateAnchor, toCodePoints, codePointLength,
 } from './markdown.js';
-import { commentCard, typeSelect } from './comments.js';
+import { commentCard, typeSelect, threadItems, threadRoots } from './comments.js';
 import { followButton } from './notifications.js';
 import { roundStatus, isPublished } from './consultations.js';
 import { exportControls } from './record.js';
+import { communityHref } from './community-ui.js';
 import {
   h, replace, idOf, num, field, submitting, toast, announce, notice, errorBox,
-  stateBadge, pageTitle, badge, withButton, COMMENT_TYPES,
+  stateBadge, pageTitle, badge, withButton, COMMENT_TYPES, flash, prefersReducedMotion,
 } from './ui.js';
 import { t } from './i18n.js';
 
@@ -35,6 +36,11 @@ export async function commentRedirectView(ctx) {
   if (comment.target && comment.target.startsWith('consultations/')) {
     const [, c, , key] = comment.target.split('/');
     ctx.navigate(`#/c/${c}/s/${key}?comment=${ctx.params.id}`, { replace: true });
+    return;
+  }
+  const community = communityHref(comment.target, comment.name);
+  if (community) {
+    ctx.navigate(community, { replace: true });
     return;
   }
   ctx.title(t('reader.comment'));
@@ -213,9 +219,8 @@ export async function readerView(ctx) {
   };
 
   const renderComments = () => {
-    const byName = new Map(state.comments.map((c) => [c.name, c]));
-    const roots = sortRoots(state.comments.filter((c) => (!c.parent || !byName.has(c.thread || c.parent)) &&
-      (!typeFilter.value || (c.type || 'GENERAL') === typeFilter.value)));
+    const roots = sortRoots(threadRoots(state.comments).filter((c) =>
+      !typeFilter.value || (c.type || 'GENERAL') === typeFilter.value));
     const visibleCount = state.comments.filter((c) => c.state === 'VISIBLE').length;
     countEl.textContent = `(${visibleCount})`;
     counts.set(key, visibleCount);
@@ -248,19 +253,8 @@ export async function readerView(ctx) {
         : null,
     });
     listTools.hidden = state.comments.length < 2;
-    replace(list, roots.length ? roots.map((root) => {
-      const replies = state.comments.filter((c) => c !== root && (c.thread === root.name));
-      return h('li', { class: 'thread' },
-        commentCard(root, cardOpts(root, false)),
-        replies.length
-          ? h('ol', { class: 'replies', 'aria-label': t('reader.repliesTo', { name: root.authorDisplayName || t('reader.thisComment') }) },
-            replies.map((r) => {
-              const parent = byName.get(r.parent);
-              const parentAuthor = r.parent !== root.name && parent ? parent.authorDisplayName : '';
-              return h('li', {}, commentCard(r, cardOpts(r, true, parentAuthor)));
-            }))
-          : null);
-    }) : h('li', { class: 'muted empty', text: typeFilter.value ? t('reader.noneOfType') : mayComment ? t('reader.beFirst') : t('reader.noComments') }));
+    replace(list, threadItems(state.comments, roots, cardOpts,
+      typeFilter.value ? t('reader.noneOfType') : mayComment ? t('reader.beFirst') : t('reader.noComments')));
   };
 
   const composer = commentComposer({
@@ -377,16 +371,6 @@ export async function readerView(ctx) {
     ctx.focusHandled();
     requestAnimationFrame(() => focusComment(focusId));
   }
-}
-
-function prefersReducedMotion() {
-  return window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-}
-
-function flash(el) {
-  el.classList.remove('flash');
-  void el.offsetWidth; // restart the animation
-  el.classList.add('flash');
 }
 
 function readerHead(consultation, ctx, onExpire = () => ctx.refresh()) {

@@ -454,6 +454,17 @@ export function download(filename, content, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+export function prefersReducedMotion() {
+  return window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
+
+/** Briefly highlights an element (a comment just posted or linked to). */
+export function flash(el) {
+  el.classList.remove('flash');
+  void el.offsetWidth; // restart the animation
+  el.classList.add('flash');
+}
+
 /** A page heading that route changes focus (tabindex -1). */
 export function pageTitle(text, extra = {}) {
   return h('h1', { tabindex: '-1', class: 'page-title', ...extra }, text);

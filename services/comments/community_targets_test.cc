@@ -1,0 +1,386 @@
+// cdc-comments on community targets (topics, conversations, resources)
+// with the real cdc-community answering CheckTargetAccess, over a real
+// Redis, a real cdc-members and real gRPC servers on loopback: the same
+// comment machinery as on sections, with only the access decision, the
+// private-message event and post search differing.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/status_matchers.h"
+#include "services/community/community_test_support.h"
+
+namespace cdc::comments {
+namespace {
+
+using ::cdc::testing::IsOk;
+using ::cdc::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+using Code = absl::StatusCode;
+using Kind = v1::Event::PayloadCase;
+
+// A StatusOr that is OK and whose value matches `inner`.
+MATCHER_P(IsOkAndHolds, inner, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(inner, *arg, result_listener);
+}
+
+class CommunityTargetsTest : public community::testing::CommunityServerTest {
+ protected:
+  void SetUp() override {
+    CommunityServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    facilitator_ =
+        NewMember("fatou@example.org", "SEN",
+                  v1::ORGANISATION_TYPE_CIVIL_SOCIETY, v1::ROLE_MEMBER);
+    outsider_ = NewMember("olga@example.org", "UKR",
+                          v1::ORGANISATION_TYPE_ACADEMIA, v1::ROLE_MEMBER);
+  }
+
+  // An OPEN space "gaps" facilitated by facilitator_, joined by member_ and
+  // other_, with one topic started by member_; returns the topic's name.
+  std::string OpenTopic() {
+    EXPECT_THAT(MakeSpace("gaps", v1::Space::OPEN, {NameOf(facilitator_)}),
+                IsOk());
+    EXPECT_THAT(JoinAs(member_, "gaps"), IsOk());
+    EXPECT_THAT(JoinAs(other_, "gaps"), IsOk());
+    auto topic = StartTopic(member_, "gaps", "Consent in small surveys");
+    EXPECT_THAT(topic, IsOk());
+    return topic.ok() ? topic->name() : "";
+  }
+
+  absl::StatusOr<v1::Topic> CloseTopic(const std::string& token,
+                                       const std::string& name) {
+    v1::CloseTopicRequest request;
+    request.set_name(name);
+    request.set_reason("Concluded.");
+    return CallC<v1::CloseTopicRequest, v1::Topic>(
+        &v1::CommunityService::Stub::CloseTopic, request, token);
+  }
+
+  absl::StatusOr<v1::Resource> ShareResource(const std::string& token,
+                                             const std::string& title) {
+    v1::CreateResourceRequest request;
+    request.mutable_resource()->set_title(title);
+    request.mutable_resource()->set_link("https://example.org/toolkit");
+    request.mutable_resource()->set_type(v1::Resource::TOOLKIT);
+    return CallC<v1::CreateResourceRequest, v1::Resource>(
+        &v1::CommunityService::Stub::CreateResource, request, token);
+  }
+
+  absl::StatusOr<v1::ListCommentRevisionsResponse> Revisions(
+      const std::string& token, const std::string& name) {
+    v1::ListCommentRevisionsRequest request;
+    request.set_parent(name);
+    return CallK<v1::ListCommentRevisionsRequest,
+                 v1::ListCommentRevisionsResponse>(
+        &v1::CommentsService::Stub::ListCommentRevisions, request, token);
+  }
+
+  absl::StatusOr<v1::ListModerationActionsResponse> Actions(
+      const std::string& token, const std::string& space) {
+    v1::ListModerationActionsRequest request;
+    request.set_space(space);
+    return CallK<v1::ListModerationActionsRequest,
+                 v1::ListModerationActionsResponse>(
+        &v1::CommentsService::Stub::ListModerationActions, request, token);
+  }
+
+  // The flagged queue as `token`, for `space` ("" = all of it).
+  absl::StatusOr<std::vector<std::string>> Queue(const std::string& token,
+                                                 const std::string& space) {
+    v1::ListCommentsRequest request;
+    request.set_flagged_only(true);
+    request.set_space(space);
+    return ListNames(token, request);
+  }
+
+  absl::StatusOr<std::vector<std::string>> ByAuthor(const std::string& token,
+                                                    const std::string& author) {
+    v1::ListCommentsRequest request;
+    request.set_author(author);
+    return ListNames(token, request);
+  }
+
+  absl::StatusOr<v1::SearchCommentsResponse> Search(
+      const std::string& token, const std::vector<std::string>& words,
+      const std::string& space = "", int limit = 0) {
+    v1::SearchCommentsRequest request;
+    for (const std::string& w : words) request.add_words(w);
+    request.set_space(space);
+    request.set_limit(limit);
+    return CallK<v1::SearchCommentsRequest, v1::SearchCommentsResponse>(
+        &v1::CommentsService::Stub::SearchComments, request, token);
+  }
+
+  static std::vector<std::string> HitNames(
+      const v1::SearchCommentsResponse& response) {
+    std::vector<std::string> names;
+    for (const auto& hit : response.hits()) names.push_back(hit.comment());
+    return names;
+  }
+
+  std::string facilitator_;  // MEMBER, facilitates "gaps"
+  std::string outsider_;     // MEMBER in no space or conversation
+};
+
+TEST_F(CommunityTargetsTest, ATopicThreadUsesTheWholeCommentMachinery) {
+  const std::string topic = OpenTopic();
+  ASSERT_FALSE(topic.empty());
+
+  auto post = Comment(member_, topic, "Who consents for a household?");
+  ASSERT_THAT(post, IsOk());
+  EXPECT_EQ(post->target_kind(), v1::Comment::TARGET_TOPIC);
+  EXPECT_EQ(post->space(), "spaces/gaps");
+  EXPECT_EQ(post->round(), 0);
+  EXPECT_EQ(post->draft_version(), 0);
+  EXPECT_EQ(post->consultation(), "");
+  auto reply = Reply(other_, post->name(), "Each adult, in our practice.");
+  ASSERT_THAT(reply, IsOk());
+  EXPECT_EQ(reply->space(), "spaces/gaps");
+  EXPECT_EQ(reply->thread(), post->name());
+
+  auto endorsed = Endorse(other_, post->name());
+  ASSERT_THAT(endorsed, IsOk());
+  EXPECT_EQ(endorsed->endorsement_count(), 1);
+  auto edited =
+      Edit(member_, post->name(), "Who consents for a whole household?");
+  ASSERT_THAT(edited, IsOk());
+  EXPECT_EQ(edited->version(), 2);
+  auto revisions = Revisions(other_, post->name());
+  ASSERT_THAT(revisions, IsOk());
+  ASSERT_EQ(revisions->revisions_size(), 2);
+  EXPECT_EQ(revisions->revisions(0).body(), "Who consents for a household?");
+
+  // Flags: the space's facilitator sees them and moderates; another member
+  // neither sees the queue nor may hide.
+  ASSERT_THAT(Flag(other_, post->name(), v1::ModerationAction::OFF_TOPIC),
+              IsOk());
+  EXPECT_EQ(GetComment(facilitator_, post->name())->flag_count(), 1);
+  EXPECT_EQ(GetComment(other_, post->name())->flag_count(), 0);
+  EXPECT_THAT(Queue(facilitator_, "spaces/gaps"),
+              IsOkAndHolds(ElementsAre(post->name())));
+  EXPECT_THAT(Queue(other_, "spaces/gaps"), StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(Queue(facilitator_, ""), StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(Hide(post->name(), "Off topic.", other_),
+              StatusIs(Code::kPermissionDenied));
+
+  clock_.Advance(absl::Seconds(1));  // the trail is newest first
+  auto hidden = Hide(post->name(), "Off topic.", facilitator_);
+  ASSERT_THAT(hidden, IsOk());
+  EXPECT_EQ(hidden->state(), v1::Comment::HIDDEN);
+  EXPECT_THAT(GetComment(other_, post->name()), StatusIs(Code::kNotFound));
+  EXPECT_THAT(GetComment(member_, post->name()), IsOk());  // the author
+  EXPECT_EQ(GetComment(facilitator_, post->name())->moderation_reason(),
+            "Off topic.");
+  auto trail = Actions(facilitator_, "spaces/gaps");
+  ASSERT_THAT(trail, IsOk());
+  ASSERT_EQ(trail->moderation_actions_size(), 2);
+  EXPECT_EQ(trail->moderation_actions(0).kind(), v1::ModerationAction::HIDE);
+  EXPECT_EQ(trail->moderation_actions(0).space(), "spaces/gaps");
+  EXPECT_THAT(Actions(other_, "spaces/gaps"),
+              StatusIs(Code::kPermissionDenied));
+  ASSERT_THAT(Restore(post->name(), "Fine after all.", facilitator_), IsOk());
+  EXPECT_THAT(GetComment(other_, post->name()), IsOk());
+
+  // Sections only: dispositions.
+  EXPECT_THAT(Dispose(post->name(), v1::Disposition::NOTED, "Noted."),
+              StatusIs(Code::kInvalidArgument, HasSubstr("sections")));
+
+  EXPECT_THAT(CommentEventKinds(topic),
+              ElementsAre(Kind::kCommentCreated, Kind::kCommentReplied,
+                          Kind::kCommentEndorsed, Kind::kCommentEdited,
+                          Kind::kCommentFlagged, Kind::kCommentHidden,
+                          Kind::kCommentRestored));
+  for (const v1::Event& event : CommentEvents(topic)) {
+    EXPECT_EQ(RefOf(event).space(), "spaces/gaps");
+    EXPECT_EQ(RefOf(event).target_kind(), v1::Comment::TARGET_TOPIC);
+    EXPECT_EQ(event.consultation(), "");
+  }
+}
+
+TEST_F(CommunityTargetsTest, PostingNeedsMembershipAnOpenTopicAndNoAnchor) {
+  const std::string topic = OpenTopic();
+  ASSERT_FALSE(topic.empty());
+  auto post = Comment(member_, topic, "Opening remarks.");
+  ASSERT_THAT(post, IsOk());
+
+  EXPECT_THAT(Comment(outsider_, topic, "May I?"),
+              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(Comment(observer_, topic, "May I?"),
+              StatusIs(Code::kPermissionDenied));
+  v1::Comment anchored;
+  anchored.set_target(topic);
+  anchored.set_body("Quoting.");
+  anchored.mutable_anchor()->set_exact("Opening");
+  EXPECT_THAT(Post(member_, anchored),
+              StatusIs(Code::kInvalidArgument, HasSubstr("comment.anchor")));
+  EXPECT_THAT(Comment(member_, "spaces/gaps/topics/nope", "Hello?"),
+              StatusIs(Code::kNotFound));
+
+  ASSERT_THAT(CloseTopic(facilitator_, topic), IsOk());
+  EXPECT_THAT(Comment(other_, topic, "Too late."),
+              StatusIs(Code::kFailedPrecondition));
+  EXPECT_THAT(Reply(other_, post->name(), "Too late."),
+              StatusIs(Code::kFailedPrecondition));
+  EXPECT_THAT(Edit(member_, post->name(), "Changed."),
+              StatusIs(Code::kFailedPrecondition));
+  EXPECT_THAT(GetComment(other_, post->name()), IsOk());  // still readable
+  EXPECT_THAT(CommentEventKinds(topic), ElementsAre(Kind::kCommentCreated));
+}
+
+TEST_F(CommunityTargetsTest, InviteOnlyTopicsAreUnreadableToOutsiders) {
+  ASSERT_THAT(MakeSpace("sensitive", v1::Space::INVITE_ONLY), IsOk());
+  ASSERT_THAT(AddMember("sensitive", NameOf(member_)), IsOk());
+  auto topic = StartTopic(member_, "sensitive", "Data on minorities");
+  ASSERT_THAT(topic, IsOk());
+  auto post = Comment(member_, topic->name(), "Our registry approach.");
+  ASSERT_THAT(post, IsOk());
+
+  EXPECT_THAT(GetComment(outsider_, post->name()), StatusIs(Code::kNotFound));
+  v1::ListCommentsRequest on_topic;
+  on_topic.set_target(topic->name());
+  EXPECT_THAT(List(outsider_, on_topic), StatusIs(Code::kNotFound));
+  EXPECT_THAT(ByAuthor(outsider_, NameOf(member_)), IsOkAndHolds(IsEmpty()));
+  EXPECT_THAT(ByAuthor(member_, NameOf(member_)),
+              IsOkAndHolds(ElementsAre(post->name())));
+  EXPECT_THAT(Reply(outsider_, post->name(), "Hi."), StatusIs(Code::kNotFound));
+}
+
+TEST_F(CommunityTargetsTest, PrivateMessagesExistOnlyForTheirParticipants) {
+  auto conversation = StartConversation(member_, {NameOf(other_)}, "Visit");
+  ASSERT_THAT(conversation, IsOk());
+  const std::string x = conversation->name();
+  auto message = Comment(member_, x, "Can we meet in Nairobi?");
+  ASSERT_THAT(message, IsOk());
+  EXPECT_EQ(message->target_kind(), v1::Comment::TARGET_CONVERSATION);
+  auto answer = Reply(other_, message->name(), "Yes, in May.");
+  ASSERT_THAT(answer, IsOk());
+
+  // The events name the participants and carry no text.
+  auto events = CommentEvents(x);
+  ASSERT_EQ(events.size(), 2u);
+  for (const v1::Event& event : events) {
+    ASSERT_EQ(event.payload_case(), Kind::kPrivateMessageSent);
+    EXPECT_EQ(event.private_message_sent().conversation(), x);
+    EXPECT_THAT(event.private_message_sent().participants(),
+                UnorderedElementsAre(NameOf(member_), NameOf(other_)));
+  }
+  EXPECT_EQ(events[0].private_message_sent().sender(), NameOf(member_));
+  EXPECT_EQ(events[1].private_message_sent().parent(), message->name());
+
+  // Everyone else: NOT_FOUND, in every read, the secretariat included.
+  EXPECT_THAT(GetComment(other_, message->name()), IsOk());
+  for (const std::string& token :
+       {outsider_, observer_, facilitator_, secretariat_token_}) {
+    EXPECT_THAT(GetComment(token, message->name()), StatusIs(Code::kNotFound));
+    v1::ListCommentsRequest on_conversation;
+    on_conversation.set_target(x);
+    EXPECT_THAT(List(token, on_conversation), StatusIs(Code::kNotFound));
+    EXPECT_THAT(ByAuthor(token, NameOf(member_)), IsOkAndHolds(IsEmpty()));
+    EXPECT_THAT(Flag(token, message->name()), Not(IsOk()));
+  }
+  EXPECT_THAT(Queue(secretariat_token_, ""), IsOkAndHolds(IsEmpty()));
+
+  // Once a participant flags it, the secretariat sees that one message (not
+  // the rest of the conversation) and may hide it; it still may not write.
+  ASSERT_THAT(Flag(other_, message->name(), v1::ModerationAction::ABUSIVE),
+              IsOk());
+  EXPECT_THAT(GetComment(secretariat_token_, message->name()), IsOk());
+  EXPECT_THAT(GetComment(secretariat_token_, answer->name()),
+              StatusIs(Code::kNotFound));
+  EXPECT_THAT(Queue(secretariat_token_, ""),
+              IsOkAndHolds(ElementsAre(message->name())));
+  EXPECT_THAT(Reply(secretariat_token_, message->name(), "Noted."),
+              StatusIs(Code::kNotFound));
+  EXPECT_THAT(GetComment(outsider_, message->name()),
+              StatusIs(Code::kNotFound));
+  auto hidden = Hide(message->name(), "Abusive.");
+  ASSERT_THAT(hidden, IsOk());
+  EXPECT_THAT(GetComment(secretariat_token_, message->name()), IsOk());
+  EXPECT_THAT(GetComment(other_, message->name()), StatusIs(Code::kNotFound));
+  EXPECT_THAT(GetComment(member_, message->name()), IsOk());  // the author
+
+  // A participant who blocks the sender stops their messages.
+  ASSERT_THAT(Block(other_, NameOf(member_)), IsOk());
+  EXPECT_THAT(Comment(member_, x, "Hello?"), StatusIs(Code::kPermissionDenied));
+}
+
+TEST_F(CommunityTargetsTest, SearchFindsOnlyReadableVisiblePosts) {
+  const std::string open_topic = OpenTopic();
+  ASSERT_FALSE(open_topic.empty());
+  auto visible =
+      Comment(member_, open_topic, "Consent forms in rural surveys.");
+  ASSERT_THAT(visible, IsOk());
+  auto hidden = Comment(other_, open_topic, "Buy consent forms here.");
+  ASSERT_THAT(hidden, IsOk());
+  ASSERT_THAT(Hide(hidden->name(), "Spam."), IsOk());
+  auto withdrawn = Comment(other_, open_topic, "Consent, withdrawn.");
+  ASSERT_THAT(withdrawn, IsOk());
+  ASSERT_THAT(Withdraw(other_, withdrawn->name()), IsOk());
+
+  ASSERT_THAT(MakeSpace("sensitive", v1::Space::INVITE_ONLY), IsOk());
+  ASSERT_THAT(AddMember("sensitive", NameOf(member_)), IsOk());
+  auto closed_topic = StartTopic(member_, "sensitive", "Registers");
+  ASSERT_THAT(closed_topic, IsOk());
+  auto invited =
+      Comment(member_, closed_topic->name(), "Consent registers in Kenya.");
+  ASSERT_THAT(invited, IsOk());
+
+  auto conversation = StartConversation(member_, {NameOf(other_)});
+  ASSERT_THAT(conversation, IsOk());
+  ASSERT_THAT(Comment(member_, conversation->name(), "Consent, privately."),
+              IsOk());
+
+  auto resource = ShareResource(member_, "Consent toolkit");
+  ASSERT_THAT(resource, IsOk());
+  auto review =
+      Comment(other_, resource->name(), "This consent toolkit helps.");
+  ASSERT_THAT(review, IsOk());
+
+  for (const std::string& token : {other_, outsider_}) {
+    auto found = Search(token, {"consent"});
+    ASSERT_THAT(found, IsOk());
+    EXPECT_THAT(HitNames(*found),
+                UnorderedElementsAre(visible->name(), review->name()));
+    EXPECT_EQ(found->total_size(), 2);
+  }
+  // A member of the invite-only space finds its post too; nobody finds the
+  // private message, the hidden post (not even its author) or the
+  // withdrawn one.
+  for (const std::string& token : {member_, secretariat_token_}) {
+    auto found = Search(token, {"consent"});
+    ASSERT_THAT(found, IsOk());
+    EXPECT_THAT(
+        HitNames(*found),
+        UnorderedElementsAre(visible->name(), invited->name(), review->name()));
+  }
+  auto by_author = Search(other_, {"consent", "forms"});
+  ASSERT_THAT(by_author, IsOk());
+  EXPECT_THAT(HitNames(*by_author), ElementsAre(visible->name()));
+
+  auto in_space = Search(member_, {"consent"}, "spaces/sensitive");
+  ASSERT_THAT(in_space, IsOk());
+  ASSERT_THAT(HitNames(*in_space), ElementsAre(invited->name()));
+  EXPECT_EQ(in_space->hits(0).target(), closed_topic->name());
+  EXPECT_EQ(in_space->hits(0).space(), "spaces/sensitive");
+  EXPECT_THAT(in_space->hits(0).snippet(), HasSubstr("Consent registers"));
+  EXPECT_GT(in_space->hits(0).score(), 0);
+
+  auto one = Search(member_, {"consent"}, "", 1);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(one->hits_size(), 1);
+  EXPECT_EQ(one->total_size(), 3);
+}
+
+}  // namespace
+}  // namespace cdc::comments
