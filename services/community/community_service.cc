@@ -38,6 +38,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/validation.h"
 #include "services/community/community_store.h"
+#include "services/community/fields.h"
 #include "services/community/library_store.h"
 
 namespace cdc::community {
@@ -51,44 +52,16 @@ constexpr size_t kMaxSpaceDescription = 2000;
 constexpr int kMaxFacilitators = 20;
 constexpr size_t kMaxTopicTitle = 200;
 constexpr size_t kMaxTopicBody = 20000;
-constexpr int kMaxTags = 10;
-constexpr size_t kMaxTagLength = 32;
 constexpr size_t kMaxCloseReason = 1000;
 constexpr size_t kMaxSubject = 200;
 constexpr int kMaxParticipants = 20;  // the caller included
 constexpr int kMaxWriteAttempts = 5;
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
-}
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixMillis(TimeUtil::TimestampToMilliseconds(t));
-}
-std::string IdOf(absl::string_view name) {
-  return std::string(name.substr(name.rfind('/') + 1));
-}
-std::string Indexed(absl::string_view field, int i) {
-  return absl::StrCat(field, "[", i, "]");
-}
-bool IsSecretariat(const v1::Principal& p) {
-  return p.role() == v1::ROLE_SECRETARIAT;
-}
 bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list,
               absl::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-absl::Status Invalid(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
-}
-absl::Status NotFound(absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat(name, " does not exist"));
-}
-absl::Status StaleEtag(absl::string_view name) {
-  return absl::AbortedError(
-      absl::StrCat("etag: ", name,
-                   " was changed since you read it; read it again and retry"));
-}
 absl::Status ReadOnly(const v1::Space& space) {
   return absl::FailedPreconditionError(
       absl::StrCat(space.name(), " is ARCHIVED: it is read-only"));
@@ -163,39 +136,6 @@ std::string SpaceMemberName(absl::string_view space, absl::string_view member) {
 
 // ---- Fields ----
 
-// Lower-cases the tags, then checks each (1..32 of a-z, 0-9, "-"), their
-// number and that they are distinct.
-absl::Status NormaliseTags(
-    absl::string_view field,
-    google::protobuf::RepeatedPtrField<std::string>* tags) {
-  if (tags->size() > kMaxTags) {
-    return Invalid(field, absl::StrCat("holds at most ", kMaxTags,
-                                       " tags (got ", tags->size(), ")"));
-  }
-  std::set<std::string> seen;
-  for (int i = 0; i < tags->size(); ++i) {
-    std::string& tag = *tags->Mutable(i);
-    absl::AsciiStrToLower(&tag);
-    bool ok = !tag.empty() && tag.size() <= kMaxTagLength;
-    for (char c : tag) {
-      if (!(c >= 'a' && c <= 'z') && !absl::ascii_isdigit(c) && c != '-') {
-        ok = false;
-      }
-    }
-    if (!ok) {
-      return Invalid(Indexed(field, i),
-                     absl::StrCat("must be 1 to ", kMaxTagLength,
-                                  " characters of a-z, 0-9 and \"-\""));
-    }
-    if (!seen.insert(tag).second) {
-      return Invalid(
-          Indexed(field, i),
-          absl::StrCat("repeats \"", tag, "\"; each must be distinct"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckTopicTitle(absl::string_view title) {
   return CheckText("topic.title", title, 1, kMaxTopicTitle);
 }
@@ -220,7 +160,7 @@ absl::StatusOr<absl::Time> ReadTimeOf(bool has_time,
       time.nanos() < 0 || time.nanos() > 999'999'999) {
     return Invalid("read_time", "is not a valid time");
   }
-  return std::min(FromProto(time), now);
+  return std::min(FromProtoTime(time), now);
 }
 
 // ---- Space rights ----
@@ -247,7 +187,7 @@ v1::SpaceMember NewSpaceMember(absl::string_view space,
   m.set_display_name(std::string(display_name));
   m.set_organisation(std::string(organisation));
   m.set_added_by(std::string(added_by));
-  *m.mutable_join_time() = ToProto(now);
+  *m.mutable_join_time() = ToProtoTime(now);
   return m;
 }
 
@@ -384,10 +324,10 @@ grpc::Status CommunityService::CreateSpace(
       space.add_facilitators(f.member());
     }
     space.set_state(v1::Space::ACTIVE);
-    *space.mutable_create_time() = ToProto(now);
-    *space.mutable_update_time() = ToProto(now);
+    *space.mutable_create_time() = ToProtoTime(now);
+    *space.mutable_update_time() = ToProtoTime(now);
     v1::Event event;
-    *event.mutable_time() = ToProto(now);
+    *event.mutable_time() = ToProtoTime(now);
     event.set_actor(caller.member());
     event.set_actor_display_name(caller.display_name());
     v1::SpaceCreated* created = event.mutable_space_created();
@@ -417,7 +357,7 @@ grpc::Status CommunityService::CreateSpace(
                                  request->request_id(), event);
     }));
     absl::StatusOr<SpaceRecord> record =
-        store_->GetSpace(made, caller.member());
+        store_->GetSpace(made, caller.member(), /*count_unread=*/true);
     if (absl::IsNotFound(record.status())) {
       return NotFound(absl::StrCat("spaces/", made));
     }
@@ -435,7 +375,8 @@ grpc::Status CommunityService::GetSpace(grpc::ServerContext* context,
                          AuthenticateCall(*context, *authenticator_));
     CDC_ASSIGN_OR_RETURN(std::string id,
                          ParseSpaceName("name", request->name()));
-    absl::StatusOr<SpaceRecord> record = store_->GetSpace(id, caller.member());
+    absl::StatusOr<SpaceRecord> record =
+        store_->GetSpace(id, caller.member(), /*count_unread=*/true);
     if (absl::IsNotFound(record.status())) return NotFound(request->name());
     CDC_RETURN_IF_ERROR(record.status());
     *response = std::move(record->space);
@@ -561,11 +502,12 @@ grpc::Status CommunityService::UpdateSpace(
           if (!present.has_value()) joining.push_back(f);
         }
       }
-      *next.mutable_update_time() = ToProto(now);
+      *next.mutable_update_time() = ToProtoTime(now);
       return store_->UpdateSpace(next, current->version, joining);
     }));
-    CDC_ASSIGN_OR_RETURN(SpaceRecord record,
-                         store_->GetSpace(id, caller.member()));
+    CDC_ASSIGN_OR_RETURN(
+        SpaceRecord record,
+        store_->GetSpace(id, caller.member(), /*count_unread=*/true));
     *response = std::move(record.space);
     return absl::OkStatus();
   });
@@ -600,8 +542,9 @@ grpc::Status CommunityService::JoinSpace(grpc::ServerContext* context,
                          caller.organisation(), "", clock_.Now()),
           current->version);
     }));
-    CDC_ASSIGN_OR_RETURN(SpaceRecord record,
-                         store_->GetSpace(id, caller.member()));
+    CDC_ASSIGN_OR_RETURN(
+        SpaceRecord record,
+        store_->GetSpace(id, caller.member(), /*count_unread=*/true));
     *response = std::move(record.space);
     return absl::OkStatus();
   });
@@ -628,8 +571,9 @@ grpc::Status CommunityService::LeaveSpace(grpc::ServerContext* context,
       }
       return store_->RemoveMember(id, caller.member(), current->version);
     }));
-    CDC_ASSIGN_OR_RETURN(SpaceRecord record,
-                         store_->GetSpace(id, caller.member()));
+    CDC_ASSIGN_OR_RETURN(
+        SpaceRecord record,
+        store_->GetSpace(id, caller.member(), /*count_unread=*/true));
     *response = std::move(record.space);
     return absl::OkStatus();
   });
@@ -848,10 +792,10 @@ grpc::Status CommunityService::CreateTopic(
       stored.set_author(caller.member());
       stored.set_author_display_name(caller.display_name());
       stored.set_state(v1::Topic::OPEN);
-      *stored.mutable_create_time() = ToProto(now);
-      *stored.mutable_update_time() = ToProto(now);
+      *stored.mutable_create_time() = ToProtoTime(now);
+      *stored.mutable_update_time() = ToProtoTime(now);
       v1::Event event;
-      *event.mutable_time() = ToProto(now);
+      *event.mutable_time() = ToProtoTime(now);
       event.set_actor(caller.member());
       event.set_actor_display_name(caller.display_name());
       v1::TopicStarted* started = event.mutable_topic_started();
@@ -997,7 +941,7 @@ grpc::Status CommunityService::UpdateTopic(
       if (!in.etag().empty() && in.etag() != current.etag()) {
         return StaleEtag(in.name());
       }
-      *next.mutable_update_time() = ToProto(clock_.Now());
+      *next.mutable_update_time() = ToProtoTime(clock_.Now());
       return store_->UpdateTopic(next, view.topic.version, view.space.version,
                                  0);
     }));
@@ -1033,7 +977,7 @@ absl::Status ModerateTopic(CommunityStore& store, const v1::Principal& caller,
     const v1::Topic& current = view.topic.topic;
     v1::Topic next = current;
     CDC_RETURN_IF_ERROR(decide(current, &next));
-    *next.mutable_update_time() = ToProto(now);
+    *next.mutable_update_time() = ToProtoTime(now);
     const int archived = next.state() == v1::Topic::ARCHIVED &&
                          current.state() != v1::Topic::ARCHIVED;
     return store.UpdateTopic(next, view.topic.version, view.space.version,
@@ -1256,7 +1200,7 @@ grpc::Status CommunityService::CreateConversation(
       for (const std::string& p : participants) c.add_participants(p);
       c.set_subject(in.subject());
       c.set_creator(caller.member());
-      *c.mutable_create_time() = ToProto(now);
+      *c.mutable_create_time() = ToProtoTime(now);
       return store_->CreateConversation(c, request->request_id());
     }));
     CDC_ASSIGN_OR_RETURN(
@@ -1374,7 +1318,7 @@ grpc::Status CommunityService::BlockMember(
     blocked.set_name(absl::StrCat(caller.member(), "/blockedMembers/", id));
     blocked.set_member(member->name());
     blocked.set_display_name(member->display_name());
-    *blocked.mutable_create_time() = ToProto(clock_.Now());
+    *blocked.mutable_create_time() = ToProtoTime(clock_.Now());
     CDC_ASSIGN_OR_RETURN(*response, store_->Block(caller.member(), blocked));
     return absl::OkStatus();
   });

@@ -732,6 +732,15 @@ TEST_F(CommunityServiceTest, UnreadCountsFollowActivityAndReadPositions) {
             consultations::testing::At(clock_.Now()));
   EXPECT_EQ(GetSpace(other_, "gaps")->unread_count(), 1);
   EXPECT_THAT(TopicTitles(other_, "gaps", unread), ElementsAre("Two"));
+  // An earlier read time than the stored one changes nothing.
+  v1::MarkTopicReadRequest earlier;
+  earlier.set_name(one->name());
+  *earlier.mutable_read_time() =
+      consultations::testing::At(clock_.Now() - absl::Hours(1));
+  auto kept = CallC<v1::MarkTopicReadRequest, v1::Topic>(&Stub::MarkTopicRead,
+                                                         earlier, other_);
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_EQ(kept->caller_last_read_time(), read->caller_last_read_time());
 
   // A new post by someone else makes it unread again; one's own does not.
   clock_.Advance(absl::Seconds(1));
@@ -908,6 +917,20 @@ TEST_F(CommunityServiceTest, ConversationsExistOnlyForTheirParticipants) {
   ASSERT_THAT(mine, IsOk());
   ASSERT_EQ(mine->conversations_size(), 1);
   EXPECT_EQ(mine->conversations(0).name(), c->name());
+}
+
+TEST_F(CommunityServiceTest, CreateConversationRepeatedWithItsRequestId) {
+  v1::CreateConversationRequest request;
+  request.mutable_conversation()->add_participants(NameOf(other_));
+  request.set_request_id("hello-1");
+  auto first = CallC<v1::CreateConversationRequest, v1::Conversation>(
+      &Stub::CreateConversation, request, member_);
+  auto second = CallC<v1::CreateConversationRequest, v1::Conversation>(
+      &Stub::CreateConversation, request, member_);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(first->name(), second->name());
+  EXPECT_EQ(Conversations(other_)->conversations_size(), 1);
 }
 
 TEST_F(CommunityServiceTest, CreateConversationRefusesBadParticipants) {

@@ -138,15 +138,16 @@ return 'OK'
 
 // A space as the viewer sees it. KEYS: 1 space, 2 its members, 3 its topic
 // order, 4 the viewer's topic read positions. ARGV: 1 viewer, 2 the prefix
-// of its topics' keys, 3 the space id. Returns nil for no space, else
-// {fields, member count, viewer's join ms or "", unread topics}.
+// of its topics' keys, 3 the space id, 4 "1" to count unread topics.
+// Returns nil for no space, else {fields, member count, viewer's join ms or
+// "", unread topics}.
 const RedisScript& SpaceViewScript() {
   static const RedisScript* const script = new RedisScript(R"lua(
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return false end
 local joined = redis.call('HGET', KEYS[2], ARGV[1])
 local unread = 0
-if joined then
+if joined and ARGV[4] == '1' then
   local base = tonumber(joined)
   for _, entry in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
     local id = string.sub(entry, string.find(entry, '\1', 1, true) + 1)
@@ -595,13 +596,15 @@ absl::StatusOr<std::optional<std::string>> CommunityStore::FindRequest(
 // ---- Spaces ----
 
 absl::StatusOr<SpaceRecord> CommunityStore::GetSpace(absl::string_view id,
-                                                     absl::string_view viewer) {
+                                                     absl::string_view viewer,
+                                                     bool count_unread) {
   CDC_ASSIGN_OR_RETURN(
       RedisReply reply,
       redis_->Eval(SpaceViewScript(),
                    {SpaceKey(id), MembersKey(id), TopicOrderKey(id),
                     TopicReadKey(viewer)},
-                   {std::string(viewer), TopicPrefix(id), std::string(id)}));
+                   {std::string(viewer), TopicPrefix(id), std::string(id),
+                    count_unread ? "1" : "0"}));
   return ToSpaceRecord(reply, viewer);
 }
 
@@ -638,7 +641,7 @@ absl::StatusOr<Page<SpaceRecord>> CommunityStore::ListSpaces(
       const std::string id(IdOfIndexEntry(candidates[i]));
       calls.push_back({{SpaceKey(id), MembersKey(id), TopicOrderKey(id),
                         TopicReadKey(viewer)},
-                       {std::string(viewer), TopicPrefix(id), id}});
+                       {std::string(viewer), TopicPrefix(id), id, "1"}});
     }
     CDC_ASSIGN_OR_RETURN(auto replies,
                          redis_->EvalMany(SpaceViewScript(), calls));

@@ -134,9 +134,12 @@ class CommunityStore final {
   // ---- Spaces ----
 
   // NOT_FOUND "space" when there is no such space. `viewer` is
-  // "members/{m}".
+  // "members/{m}". Counting the viewer's unread topics reads every topic of
+  // the space: callers that do not answer with the space pass false (the
+  // count is then 0).
   absl::StatusOr<SpaceRecord> GetSpace(absl::string_view id,
-                                       absl::string_view viewer);
+                                       absl::string_view viewer,
+                                       bool count_unread = false);
 
   // Spaces by title after `position` ("" = from the first): those in
   // `state`, and with `joined_only` those the viewer belongs to.
