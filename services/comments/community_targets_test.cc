@@ -16,6 +16,7 @@ namespace cdc::comments {
 namespace {
 
 using ::cdc::testing::IsOk;
+using ::cdc::testing::IsOkAndHolds;
 using ::cdc::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -24,15 +25,6 @@ using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 using Code = absl::StatusCode;
 using Kind = v1::Event::PayloadCase;
-
-// A StatusOr that is OK and whose value matches `inner`.
-MATCHER_P(IsOkAndHolds, inner, "is OK and holds a matching value") {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  return ::testing::ExplainMatchResult(inner, *arg, result_listener);
-}
 
 class CommunityTargetsTest : public community::testing::CommunityServerTest {
  protected:

@@ -42,6 +42,15 @@ MATCHER_P2(StatusIs, code, message_matcher,
       message_matcher, std::string(status.message()), result_listener);
 }
 
+// A StatusOr that is OK and whose value matches `inner`.
+MATCHER_P(IsOkAndHolds, inner, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(inner, *arg, result_listener);
+}
+
 }  // namespace cdc::testing
 
 namespace cdc::testing {
