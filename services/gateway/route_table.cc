@@ -122,8 +122,7 @@ constexpr Route kRoutes[] = {
      "cdc.v1.CommentsService.GetCommentStatistics", ""},
     {"GET", "/v1/{consultation=consultations/*}:exportRecord",
      "cdc.v1.CommentsService.ExportRecord", "", true},
-    {"GET", "/v1/comments:search", "cdc.v1.CommentsService.SearchComments",
-     ""},
+    {"GET", "/v1/comments:search", "cdc.v1.CommentsService.SearchComments", ""},
 
     // ---- cdc.v1.NotificationsService ----
     {"GET", "/v1/{parent=members/*}/notifications",

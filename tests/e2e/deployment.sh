@@ -8,7 +8,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/cdc-e2e-XXXXXX")
 base_port=$((20000 + RANDOM % 20000))
 deploy_pid=
 # Every port deploy/local/run listens on, as offsets from the base port.
-deployment_ports=(0 1 2 3 4 80 81)
+deployment_ports=(0 1 2 3 4 5 80 81)
 
 deployment_cleanup() {
   if [[ -n "$deploy_pid" ]] && kill -0 "$deploy_pid" 2>/dev/null; then

@@ -25,7 +25,9 @@
 // Prints "ok - <step>" or "not ok - <step>: <why>" per step, then
 // "N passed, M failed"; the exit code is 0 only if every step passed. A
 // step after a failed one is reported as failed without running (they
-// build on each other). The whole run is bounded to 85 s.
+// build on each other). The whole run is bounded to 85 s. The harness
+// (Chromium, steps, waits, screenshots) is ui_harness.mjs, shared with the
+// community scenario (community_ui_e2e.mjs); ui_e2e.sh runs both.
 
 import { readFileSync } from 'node:fs';
 import {

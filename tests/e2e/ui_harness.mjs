@@ -47,6 +47,7 @@ export function harness({ name, totalTimeout }) {
   const unversioned = new Set();
   let browser = null;
   let stopped = false;
+  const opened = []; // [who, page]
 
   const report = (extraFailures = 0) => {
     const passed = results.filter((r) => r.ok).length;
@@ -97,6 +98,7 @@ export function harness({ name, totalTimeout }) {
         if (process.env.UI_E2E_CONSOLE) page.on('console', (m) => console.log(`  [${who} console.${m.type()}] ${m.text()}`));
         page.setDefaultTimeout(STEP_TIMEOUT);
         out.push(page);
+        opened.push([who, page]);
       }
       return out;
     },
@@ -115,6 +117,12 @@ export function harness({ name, totalTimeout }) {
       } catch (error) {
         results.push({ ok: false });
         console.log(`not ok - ${title}: ${String(error && error.message ? error.message : error).split('\n')[0]}`);
+        // What each person saw then, beside the screenshots.
+        const screenshots = process.env.UI_E2E_SCREENSHOTS || '';
+        for (const [who, page] of screenshots ? opened : []) {
+          await page.screenshot({ path: join(screenshots, `${name}-failed-${who}.png`), fullPage: true }).catch(() => {});
+          console.log(`  ${who} was at ${page.url()}`);
+        }
       }
     },
 
@@ -125,17 +133,22 @@ export function harness({ name, totalTimeout }) {
   };
 }
 
-/** Saves a screenshot of the viewport as <UI_E2E_SCREENSHOTS>/<name>.png. */
-export async function shot(page, name) {
+/**
+ * Saves a screenshot of the viewport as <UI_E2E_SCREENSHOTS>/<name>.png,
+ * from the top of the page or, with `at` (a selector), scrolled to it.
+ */
+export async function shot(page, name, { at = '' } = {}) {
   const screenshots = process.env.UI_E2E_SCREENSHOTS || '';
   if (!screenshots) return;
   mkdirSync(screenshots, { recursive: true });
   await page.mouse.move(0, 0);
-  // Without the toasts of earlier steps, from the top of the page.
-  await page.evaluate(() => {
+  // Without the toasts of earlier steps.
+  await page.evaluate((selector) => {
     for (const toast of document.querySelectorAll('#toasts > *')) toast.remove();
-    window.scrollTo({ top: 0 });
-  });
+    const el = selector && document.querySelector(selector);
+    if (el) el.scrollIntoView({ block: 'center' });
+    else window.scrollTo({ top: 0 });
+  }, at);
   await page.screenshot({ path: join(screenshots, `${name}.png`) });
 }
 
@@ -175,9 +188,18 @@ export async function waitText(page, selector, text, timeout = STEP_TIMEOUT) {
   }
 }
 
-/** Navigates within the app (hash routes) and waits for the view. */
+/**
+ * Navigates within the app (hash routes) and waits for the view. Going to
+ * the page already shown reloads it, as a person would to see what changed.
+ */
 export async function go(page, hash) {
-  await page.evaluate((h) => { location.hash = h; }, hash);
+  const same = await page.evaluate((h) => location.hash === h, hash);
+  if (same) {
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: STEP_TIMEOUT });
+  } else {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+  }
   await page.waitForFunction(() => !document.querySelector('main .loading'), null, { timeout: STEP_TIMEOUT });
 }
 

@@ -155,7 +155,7 @@ TEST_F(CdcCommunityTest, ASpaceATopicAPostAndAReply) {
   Ok(secretariat_token_, {"topic", "pin", topic.name()});
   EXPECT_THAT(Ok(secretariat_token_,
                  {"topic", "close", topic.name(), "--reason", "Answered."}),
-              HasSubstr("state:          closed\n"));
+              HasSubstr("state:          closed (Answered.)\n"));
   const CdcRun closed =
       Cdc(member_, {"topic", "post", topic.name(), "--body", "One more."});
   EXPECT_EQ(closed.exit_code, 1);
@@ -259,7 +259,7 @@ TEST_F(CdcCommunityTest, InitiativesAreReviewedCountedAndExported) {
 
   EXPECT_THAT(Ok(other_, {"initiative", "counts"}),
               AllOf(HasSubstr("KEN      1"), HasSubstr("UGA      1"),
-                    HasSubstr("1 initiatives in 2 countries")));
+                    HasSubstr("initiatives:  1\ncountries:    2\n")));
 
   // CSV, read back by Python's csv module: the header, then one row.
   const std::string csv = Ok(other_, {"initiative", "export"});

@@ -127,7 +127,10 @@ std::string TopicText(const v1::Topic& topic) {
   return Fields()
       .Add("name", topic.name())
       .Add("title", topic.title())
-      .Add("state", EnumLabel(topic.state()))
+      .Add("state", topic.close_reason().empty()
+                        ? EnumLabel(topic.state())
+                        : absl::StrCat(EnumLabel(topic.state()), " (",
+                                       topic.close_reason(), ")"))
       .Add("pinned", YesNo(topic.pinned()))
       .Add("tags", absl::StrJoin(topic.tags(), ", "))
       .Add("author",

@@ -184,9 +184,12 @@ std::string CountsText(const v1::CountInitiativesByCountryResponse& response) {
   for (const auto& count : response.counts()) {
     table.AddRow({count.country(), absl::StrCat(count.count())});
   }
-  return absl::StrCat(table.Format(), "\n", response.initiative_count(),
-                      " initiatives in ", response.counts_size(),
-                      " countries\n");
+  return absl::StrCat(
+      table.Format(), "\n",
+      Fields()
+          .Add("initiatives", absl::StrCat(response.initiative_count()))
+          .Add("countries", absl::StrCat(response.counts_size()))
+          .Format());
 }
 
 // --- Arguments ------------------------------------------------------------

@@ -16,7 +16,7 @@ import {
   splitTags, tagList, hashWith,
 } from './community-ui.js';
 import {
-  h, replace, idOf, field, submitting, withButton, toast, announce, notice,
+  h, replace, idOf, field, submitting, withButton, toast, notice,
   pageTitle, badge, timeEl, relativeTime, confirmDialog, uid,
 } from './ui.js';
 import { t } from './i18n.js';
@@ -444,7 +444,7 @@ export async function spaceMembersView(ctx) {
   ]);
   ctx.title(t('space.membersOf', { title: space.title }));
   const manage = mayManageSpace(space);
-  let members = await listAll(`${name}/members`, {}, 'spaceMembers', { signal: ctx.signal });
+  const members = await listAll(`${name}/members`, {}, 'spaceMembers', { signal: ctx.signal });
   const list = h('ul', { class: 'card-list', 'data-testid': 'space-member-list' });
   const render = () => {
     replace(list, members.map((m) => h('li', { class: 'card row', 'data-testid': 'space-member', 'data-member': m.member },
@@ -464,9 +464,9 @@ export async function spaceMembersView(ctx) {
             if (!ok) return;
             await withButton(button, async () => {
               await del(`${name}/${m.member}`);
-              members = members.filter((x) => x.member !== m.member);
-              render();
-              announce(t('space.removed', { name: m.displayName }));
+              toast(t('space.removed', { name: m.displayName }), 'success');
+              // Drawn again: they may now be added back.
+              ctx.refresh();
             });
           },
         })
@@ -503,7 +503,7 @@ export async function spaceMembersView(ctx) {
     h('p', { class: 'breadcrumbs' }, h('a', { href: '#/spaces', text: t('spaces.title') }), ' › ', h('a', { href: spaceHref(space), text: space.title })),
     pageTitle(t('space.membersOf', { title: space.title })),
     list,
-    addForm ? h('section', { 'aria-labelledby': 'add-heading' }, h('h2', { id: 'add-heading', text: t('space.addMembers') }), addForm) : null);
+    addForm);
 }
 
 // ---- the secretariat: creating and updating a space ---------------------------------
