@@ -98,45 +98,136 @@ bool IsSeparator(char32_t cp) {
          cp == 0xFFFD || cp == 0xFEFF;
 }
 
-// Appends the folded form of `cp` to `word`, or returns false when `cp`
-// separates words.
-bool AppendFolded(char32_t cp, std::string* word) {
+// What a code point is to the tokenizer.
+enum class Kind {
+  kSeparator,  // ends a word
+  kIgnored,    // dropped inside a word (Arabic and Hebrew vowel marks)
+  kLetter,     // part of a word, appended folded
+  kIdeograph,  // Han or kana: words are not separated by spaces
+};
+
+bool IsIdeograph(char32_t cp) {
+  return (cp >= 0x3040 && cp <= 0x30FF) ||  // hiragana, katakana
+         (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK extension A
+         (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK unified ideographs
+         (cp >= 0xF900 && cp <= 0xFAFF);    // compatibility ideographs
+}
+
+// The lower-case, unaccented form of letters of the other scripts the
+// Collaborative writes in (Greek, Cyrillic, Armenian, Vietnamese Latin):
+// case and accents do not change a word's meaning for search.
+char32_t FoldOther(char32_t cp) {
+  // Greek: accented vowels to plain, capitals to small, final sigma.
+  switch (cp) {
+    case 0x386:
+    case 0x3AC:
+      return 0x3B1;
+    case 0x388:
+    case 0x3AD:
+      return 0x3B5;
+    case 0x389:
+    case 0x3AE:
+      return 0x3B7;
+    case 0x38A:
+    case 0x3AF:
+    case 0x3CA:
+    case 0x390:
+      return 0x3B9;
+    case 0x38C:
+    case 0x3CC:
+      return 0x3BF;
+    case 0x38E:
+    case 0x3CD:
+    case 0x3CB:
+    case 0x3B0:
+      return 0x3C5;
+    case 0x38F:
+    case 0x3CE:
+      return 0x3C9;
+    case 0x3C2:
+      return 0x3C3;
+    case 0x401:
+    case 0x451:
+      return 0x435;  // Cyrillic ё searches as е
+    default:
+      break;
+  }
+  if (cp >= 0x391 && cp <= 0x3A9) return cp + 0x20;  // Greek capitals
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 0x20;  // Cyrillic capitals
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;  // Cyrillic Ѐ..Џ
+  if (cp >= 0x460 && cp <= 0x4FF && cp % 2 == 0 &&   // Cyrillic pairs
+      !(cp >= 0x482 && cp <= 0x489) && cp != 0x4C0) {
+    return cp + 1;
+  }
+  if (cp >= 0x531 && cp <= 0x556) return cp + 0x30;  // Armenian capitals
+  return cp;
+}
+
+// Vietnamese letters (Latin Extended Additional, and ơ ư) to ASCII.
+const char* FoldVietnamese(char32_t cp) {
+  if (cp == 0x1A0 || cp == 0x1A1) return "o";
+  if (cp == 0x1AF || cp == 0x1B0) return "u";
+  if (cp >= 0x1EA0 && cp <= 0x1EB7) return "a";
+  if (cp >= 0x1EB8 && cp <= 0x1EC7) return "e";
+  if (cp >= 0x1EC8 && cp <= 0x1ECB) return "i";
+  if (cp >= 0x1ECC && cp <= 0x1EE3) return "o";
+  if (cp >= 0x1EE4 && cp <= 0x1EF1) return "u";
+  if (cp >= 0x1EF2 && cp <= 0x1EF9) return "y";
+  return nullptr;
+}
+
+// Classifies `cp` and, for a letter, appends its folded form to `word`.
+Kind Classify(char32_t cp, std::string* word) {
   if (cp < 0x80) {
     const char c = static_cast<char>(cp);
     if (c >= 'A' && c <= 'Z') {
       word->push_back(static_cast<char>(c - 'A' + 'a'));
-      return true;
+      return Kind::kLetter;
     }
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
       word->push_back(c);
-      return true;
+      return Kind::kLetter;
     }
-    return false;
+    return Kind::kSeparator;
   }
-  if (IsSeparator(cp)) return false;
+  if (IsSeparator(cp)) return Kind::kSeparator;
+  if ((cp >= 0x64B && cp <= 0x65F) || cp == 0x670 || cp == 0x640 ||
+      (cp >= 0x591 && cp <= 0x5C7)) {
+    return Kind::kIgnored;  // harakat, tatweel, Hebrew points
+  }
+  if (IsIdeograph(cp)) return Kind::kIdeograph;
   for (const Fold& fold : kFolds) {
     if (cp >= fold.first && cp <= fold.last) {
-      if (*fold.ascii == '\0') return false;
+      if (*fold.ascii == '\0') return Kind::kSeparator;
       word->append(fold.ascii);
-      return true;
+      return Kind::kLetter;
     }
   }
-  AppendUtf8(cp, word);
-  return true;
+  if (const char* ascii = FoldVietnamese(cp)) {
+    word->append(ascii);
+    return Kind::kLetter;
+  }
+  AppendUtf8(FoldOther(cp), word);
+  return Kind::kLetter;
 }
 
 struct Token {
-  std::string word;    // folded
-  size_t begin = 0;    // byte offset in the text
-  size_t end = 0;      // byte offset just past it
-  size_t letters = 0;  // code points in the text
+  std::string word;        // folded
+  size_t begin = 0;        // byte offset in the text
+  size_t end = 0;          // byte offset just past it
+  size_t letters = 0;      // code points in the text
+  bool ideograph = false;  // from a run of Han or kana
 };
 
-// Every word of `text` with its place, stop words included.
+// Every word of `text` with its place, stop words included. Runs of Han
+// or kana, written without spaces, become their overlapping pairs of
+// characters ("人口普查" -> 人口, 口普, 普查), the usual way to search such
+// text without a dictionary; a lone character is its own word.
 std::vector<Token> Tokens(absl::string_view text) {
   std::vector<Token> tokens;
   Token current;
-  size_t i = 0;
+  // The ideograph run being read: each character's text and offset.
+  std::vector<std::pair<std::string, size_t>> run;
   const auto finish = [&](size_t at) {
     if (!current.word.empty()) {
       current.end = at;
@@ -144,28 +235,53 @@ std::vector<Token> Tokens(absl::string_view text) {
     }
     current = Token();
   };
+  const auto finish_run = [&](size_t at) {
+    for (size_t k = 0; k < run.size(); ++k) {
+      if (run.size() > 1 && k + 1 == run.size()) break;
+      Token pair;
+      pair.ideograph = true;
+      pair.begin = run[k].second;
+      pair.word = run[k].first;
+      pair.letters = 1;
+      if (k + 1 < run.size()) {
+        pair.word += run[k + 1].first;
+        pair.letters = 2;
+      }
+      pair.end = k + 2 < run.size() ? run[k + 2].second : at;
+      tokens.push_back(std::move(pair));
+    }
+    run.clear();
+  };
+  size_t i = 0;
   while (i < text.size()) {
     const size_t at = i;
     const char32_t cp = NextCodePoint(text, &i);
-    if (current.letters >= static_cast<size_t>(kMaxWordLength)) {
-      // Over-long words are cut: the rest of them is skipped.
-      std::string ignored;
-      if (AppendFolded(cp, &ignored)) continue;
+    std::string folded;
+    const Kind kind = Classify(cp, &folded);
+    if (kind == Kind::kIdeograph) {
+      finish(at);
+      run.emplace_back(std::string(text.substr(at, i - at)), at);
+      continue;
+    }
+    if (!run.empty()) finish_run(at);
+    if (kind == Kind::kIgnored) continue;
+    if (kind == Kind::kSeparator) {
       finish(at);
       continue;
     }
+    // Over-long words are cut: the rest of them is skipped.
+    if (current.letters >= static_cast<size_t>(kMaxWordLength)) continue;
     if (current.word.empty()) current.begin = at;
-    if (AppendFolded(cp, &current.word)) {
-      ++current.letters;
-    } else {
-      finish(at);
-    }
+    current.word += folded;
+    ++current.letters;
   }
   finish(text.size());
+  finish_run(text.size());
   return tokens;
 }
 
 bool Searchable(const Token& token) {
+  if (token.ideograph) return true;
   return token.letters >= 2 && !StopWords().contains(token.word);
 }
 

@@ -34,11 +34,14 @@ namespace cdc {
 inline constexpr int kMaxQueryWords = 20;
 inline constexpr int kMaxWordLength = 64;  // code points; longer are cut
 
-// The words of `text`: lower-cased (ASCII and Latin-1/Latin Extended-A
-// letters folded to their unaccented ASCII form, so "Données" matches
-// "donnees"), split at anything that is not a letter or a digit, stop words
-// of English and French and one-character words dropped. Other scripts are
-// kept as they are, split at spaces and punctuation.
+// The words of `text`, folded so that case and accents do not matter:
+// Latin letters to unaccented ASCII ("Données" -> "donnees", Vietnamese
+// "dữ" -> "du"), Greek and Cyrillic to small unaccented letters ("Данные"
+// -> "данные", "ё" -> "е"), Arabic and Hebrew vowel marks dropped. Words are
+// split at anything that is not a letter or a digit; English and French
+// stop words and one-letter words are dropped. Han and kana, written
+// without spaces, become overlapping pairs of characters (bigrams), so
+// "数据" is found inside "人口普查数据的质量". No stemming.
 std::vector<std::string> Words(absl::string_view text);
 
 // The distinct words of a query, in order. INVALID_ARGUMENT naming `field`

@@ -170,7 +170,7 @@ grpc::Status CommunityService::Search(grpc::ServerContext* context,
         posts_request.add_words(word);
       }
       posts_request.set_space(query.space);
-      posts_request.set_limit(depth);
+      posts_request.set_limit(std::min(depth, kMaxDepth));
       v1::SearchCommentsResponse posts;
       CDC_RETURN_IF_ERROR(FromGrpcStatus(comments_->SearchComments(
           ForwardCaller(*context).get(), posts_request, &posts)));
