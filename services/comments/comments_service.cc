@@ -5,6 +5,7 @@
 #include <grpcpp/completion_queue.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -38,7 +39,11 @@ constexpr size_t kMaxBody = 10000;
 constexpr size_t kMaxResponse = 5000;
 constexpr size_t kMaxReason = 1000;
 constexpr int kDefaultSearchLimit = 200;  // SearchComments' hits by default
-constexpr int kMaxSearchLimit = 1000;     // and at most
+constexpr int kMaxSearchLimit = 1000;     // and at most (larger: clamped)
+// How deep SearchComments reads into one shard's matches, and how many
+// candidates it judges in all before it stops looking for more hits.
+constexpr int kMaxSearchDepth = 1000;
+constexpr size_t kMaxSearchExamined = 4000;
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
@@ -234,6 +239,103 @@ absl::Status Explain(const absl::Status& status, absl::string_view name) {
   return status;
 }
 
+// "spaces/{s}" of a topic's name "spaces/{s}/topics/{t}".
+std::string SpaceOfTopic(absl::string_view topic) {
+  return std::string(topic.substr(0, topic.find("/topics/")));
+}
+
+// The shards' search matches for some words, best first across all shards
+// (ties by id, as each shard orders them), read only as deep as the walk
+// goes: each shard's best `depth` first. When the walk has taken all that
+// was read of a shard that holds more, and no other shard's next match is
+// known to come before that shard's unread ones (they come after its last
+// read match), every shard is read again four times as deep (at most
+// kMaxSearchDepth). A shard read to kMaxSearchDepth and walked to its end
+// is left out from then on.
+class MatchWalk {
+ public:
+  MatchWalk(CommentsStore* store, std::vector<std::string> words, int depth)
+      : store_(store),
+        words_(std::move(words)),
+        depth_(std::clamp(depth, 1, kMaxSearchDepth)) {}
+
+  // The best match not yet returned; nullopt when none is left.
+  absl::StatusOr<std::optional<WordMatch>> Next() {
+    if (!read_) CDC_RETURN_IF_ERROR(Read());
+    while (true) {
+      const WordMatch* unread_after = nullptr;  // the strictest such bound
+      Cursor* best = nullptr;
+      for (Cursor& shard : shards_) {
+        const std::vector<WordMatch>& matches = shard.matches.best;
+        while (shard.next < matches.size() &&
+               returned_.contains(matches[shard.next].doc)) {
+          ++shard.next;
+        }
+        if (shard.next < matches.size()) {
+          if (best == nullptr || Before(shard.head(), best->head())) {
+            best = &shard;
+          }
+        } else if (depth_ < kMaxSearchDepth && !matches.empty() &&
+                   shard.matches.total > static_cast<int64_t>(matches.size()) &&
+                   (unread_after == nullptr ||
+                    Before(matches.back(), *unread_after))) {
+          unread_after = &matches.back();
+        }
+      }
+      if (unread_after != nullptr &&
+          (best == nullptr || !Before(best->head(), *unread_after))) {
+        depth_ = std::min(4 * depth_, kMaxSearchDepth);
+        CDC_RETURN_IF_ERROR(Read());
+        continue;
+      }
+      if (best == nullptr) return std::nullopt;
+      WordMatch match = best->head();
+      ++best->next;
+      returned_.insert(match.doc);
+      return match;
+    }
+  }
+
+  // How many posts hold every word, over all shards (as last read).
+  int64_t total() const {
+    int64_t total = 0;
+    for (const Cursor& shard : shards_) total += shard.matches.total;
+    return total;
+  }
+
+ private:
+  struct Cursor {
+    WordMatches matches;
+    size_t next = 0;  // the first match not yet looked at
+    const WordMatch& head() const { return matches.best[next]; }
+  };
+
+  static bool Before(const WordMatch& a, const WordMatch& b) {
+    return a.score != b.score ? a.score > b.score : a.doc < b.doc;
+  }
+
+  // Every shard's best depth_, in one round trip. What was returned is
+  // skipped by id, so a shard whose matches changed meanwhile repeats
+  // nothing.
+  absl::Status Read() {
+    CDC_ASSIGN_OR_RETURN(std::vector<WordMatches> per_shard,
+                         store_->Search(words_, depth_));
+    shards_.clear();
+    for (WordMatches& matches : per_shard) {
+      shards_.push_back(Cursor{std::move(matches)});
+    }
+    read_ = true;
+    return absl::OkStatus();
+  }
+
+  CommentsStore* const store_;
+  const std::vector<std::string> words_;
+  int depth_;
+  bool read_ = false;
+  std::vector<Cursor> shards_;
+  std::set<std::string> returned_;
+};
+
 }  // namespace
 
 class CommentsService::Impl {
@@ -337,6 +439,53 @@ class CommentsService::Impl {
     }
   }
 
+  // Asks cdc-community whether the caller may read the targets of search
+  // candidates (VISIBLE posts), many at a time, asking as little as it can.
+  // A topic is readable exactly when its space is: CheckTargetAccess's
+  // answer for a topic depends on the caller and the space alone (may_read
+  // and may_moderate; NOT_FOUND for a topic of a space the caller may not
+  // read; a closed or archived topic stays readable), as long as the topic
+  // exists — and a post's topic does, since topics are never deleted and a
+  // post is only written on a topic that is there. So one topic per space
+  // is asked (`asked_for_space`, kept across a search's batches) and its
+  // answer, title and may_post cleared, stands for the space's other topics
+  // in this call's `answers`. A resource is asked about itself (resources
+  // can be deleted).
+  void PrefetchReadAccess(const grpc::ServerContext& context,
+                          const std::vector<const v1::Comment*>& candidates,
+                          std::map<std::string, std::string>* asked_for_space,
+                          Answers* answers) {
+    std::set<std::string> asking;
+    std::set<std::string> stand_ins;  // topics answered for by their space
+    for (const v1::Comment* c : candidates) {
+      const std::string& target = c->target();
+      if (answers->access.contains(target)) continue;
+      if (c->target_kind() != v1::Comment::TARGET_TOPIC) {
+        asking.insert(target);
+        continue;
+      }
+      auto [asked, first] =
+          asked_for_space->try_emplace(SpaceOfTopic(target), target);
+      if (first) {
+        asking.insert(target);
+      } else {
+        stand_ins.insert(target);
+      }
+    }
+    PrefetchAccess(context, asking, answers);
+    for (const std::string& topic : stand_ins) {
+      auto space_answer =
+          answers->access.find(asked_for_space->at(SpaceOfTopic(topic)));
+      if (space_answer == answers->access.end()) continue;  // asked alone
+      absl::StatusOr<Access> stand_in = space_answer->second;
+      if (stand_in.ok()) {
+        stand_in->clear_title();
+        stand_in->set_may_post(false);
+      }
+      answers->access.emplace(topic, std::move(stand_in));
+    }
+  }
+
   // Whether the caller may write on `c`'s target now, and what the write
   // needs to know: cdc-consultations decides for sections, cdc-community
   // for the rest. NOT_FOUND, PERMISSION_DENIED or FAILED_PRECONDITION (the
@@ -363,6 +512,44 @@ class CommentsService::Impl {
     permission.participants.assign(answer->participants().begin(),
                                    answer->participants().end());
     return permission;
+  }
+
+  // The access answer MayWrite acted on is one CheckTargetAccess round trip
+  // old when the message is written: a block or the sender's leaving can
+  // land in between. So a private message is checked once more after its
+  // write; when the sender is now blocked or no longer in the conversation,
+  // the message is withdrawn through the ordinary withdraw script (its
+  // PrivateMessageSent has gone out already; CommentWithdrawn follows) and
+  // the refusal returned. OK when nothing stands in the way, and when the
+  // second answer cannot be had (the message then stands, as it would have
+  // a moment earlier).
+  absl::Status RecheckMessage(const grpc::ServerContext& context,
+                              const v1::Principal& caller,
+                              const v1::Comment& written) {
+    Answers fresh;
+    absl::StatusOr<Access> access =
+        CommunityAccess(context, written.target(), &fresh);
+    absl::Status refusal;
+    if (absl::IsNotFound(access.status())) {
+      refusal = NotFound(written.target());
+    } else if (access.ok() && !access->may_post() &&
+               access->reason() == Access::BLOCKED) {
+      refusal = Refusal(*access);
+    } else {
+      return absl::OkStatus();
+    }
+    v1::Event event = NewEvent(caller, written);
+    *event.mutable_comment_withdrawn()->mutable_comment() = Ref(written);
+    absl::StatusOr<StoredComment> withdrawn = store_->Withdraw(
+        written, "", WriteContext{clock_.Now(), std::nullopt, caller.member()},
+        event);
+    // Already withdrawn or hidden (a retry, a quick moderator): not shown.
+    if (!withdrawn.ok() && !absl::IsFailedPrecondition(withdrawn.status())) {
+      return withdrawn.status();
+    }
+    return absl::Status(refusal.code(),
+                        absl::StrCat(refusal.message(),
+                                     "; the message you sent was withdrawn"));
   }
 
   // Whether the comment's target still takes writes from the caller (for a
@@ -482,20 +669,34 @@ class CommentsService::Impl {
     return out;
   }
 
+  // The stored comment `name`, whoever may read it; NOT_FOUND when there is
+  // none.
+  absl::StatusOr<StoredComment> Load(const v1::Principal& caller,
+                                     absl::string_view name) {
+    CDC_ASSIGN_OR_RETURN(std::string id, ParseCommentName("name", name));
+    absl::StatusOr<StoredComment> stored = store_->Get(id, caller.member());
+    if (absl::IsNotFound(stored.status())) return NotFound(name);
+    return stored;
+  }
+
+  // `stored` and how the caller sees it, when they may; NOT_FOUND otherwise.
+  absl::StatusOr<std::pair<StoredComment, v1::Comment>> Shown(
+      const grpc::ServerContext& context, const v1::Principal& caller,
+      absl::string_view name, StoredComment stored, Answers* answers) {
+    absl::Status failure;
+    std::optional<v1::Comment> visible =
+        Visible(context, caller, stored, answers, &failure);
+    CDC_RETURN_IF_ERROR(failure);
+    if (!visible.has_value()) return NotFound(name);
+    return std::make_pair(std::move(stored), *std::move(visible));
+  }
+
   // One comment the caller may read; NOT_FOUND otherwise.
   absl::StatusOr<std::pair<StoredComment, v1::Comment>> Readable(
       const grpc::ServerContext& context, const v1::Principal& caller,
       absl::string_view name, Answers* answers) {
-    CDC_ASSIGN_OR_RETURN(std::string id, ParseCommentName("name", name));
-    absl::StatusOr<StoredComment> stored = store_->Get(id, caller.member());
-    if (absl::IsNotFound(stored.status())) return NotFound(name);
-    CDC_RETURN_IF_ERROR(stored.status());
-    absl::Status failure;
-    std::optional<v1::Comment> visible =
-        Visible(context, caller, *stored, answers, &failure);
-    CDC_RETURN_IF_ERROR(failure);
-    if (!visible.has_value()) return NotFound(name);
-    return std::make_pair(*std::move(stored), *std::move(visible));
+    CDC_ASSIGN_OR_RETURN(StoredComment stored, Load(caller, name));
+    return Shown(context, caller, name, std::move(stored), answers);
   }
 
   v1::Event NewEvent(const v1::Principal& caller, const v1::Comment& c) {
@@ -861,6 +1062,10 @@ grpc::Status CommentsService::CreateComment(
     absl::StatusOr<StoredComment> stored =
         impl_->store_->Create(c, request->request_id(), write, event);
     if (!stored.ok()) return Explain(stored.status(), c.parent());
+    if (c.target_kind() == v1::Comment::TARGET_CONVERSATION) {
+      CDC_RETURN_IF_ERROR(
+          impl_->RecheckMessage(*context, caller, stored->comment));
+    }
     *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
     return absl::OkStatus();
   });
@@ -1135,22 +1340,35 @@ grpc::Status CommentsService::WithdrawComment(
   return Handle("WithdrawComment", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
     Answers answers;
-    CDC_ASSIGN_OR_RETURN(
-        auto found,
-        impl_->Readable(*context, caller, request->name(), &answers));
-    const v1::Comment& current = found.first.comment;
-    if (current.author() != caller.member()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          request->name(), ": only its author may withdraw a comment"));
+    CDC_ASSIGN_OR_RETURN(StoredComment stored,
+                         impl_->Load(caller, request->name()));
+    const v1::Comment current = stored.comment;
+    const bool author = current.author() == caller.member();
+    // On a topic, conversation or resource the author may always take back
+    // what they wrote: after being blocked, removed from an invite-only
+    // space, leaving the conversation, or once the topic closed. Anyone
+    // else hears what they would of any comment (NOT_FOUND unless they may
+    // read it); on a section the round must still be open.
+    WriteContext write{impl_->clock_.Now(), std::nullopt, caller.member()};
+    if (!author || !IsCommunity(current.target_kind())) {
+      CDC_RETURN_IF_ERROR(impl_
+                              ->Shown(*context, caller, request->name(),
+                                      std::move(stored), &answers)
+                              .status());
+      if (!author) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            request->name(), ": only its author may withdraw a comment"));
+      }
+      CDC_ASSIGN_OR_RETURN(write,
+                           impl_->OpenFor(*context, caller, current, &answers));
     }
-    CDC_ASSIGN_OR_RETURN(WriteContext write,
-                         impl_->OpenFor(*context, caller, current, &answers));
     v1::Event event = impl_->NewEvent(caller, current);
     *event.mutable_comment_withdrawn()->mutable_comment() = Ref(current);
-    absl::StatusOr<StoredComment> stored =
+    absl::StatusOr<StoredComment> withdrawn =
         impl_->store_->Withdraw(current, request->etag(), write, event);
-    if (!stored.ok()) return Explain(stored.status(), request->name());
-    *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
+    if (!withdrawn.ok()) return Explain(withdrawn.status(), request->name());
+    *response =
+        impl_->Answer(*context, caller, *std::move(withdrawn), &answers);
     return absl::OkStatus();
   });
 }
@@ -1612,79 +1830,103 @@ grpc::Status CommentsService::SearchComments(
       CDC_RETURN_IF_ERROR(
           ParseResourceId("space", request->space(), "spaces").status());
     }
-    if (request->limit() < 0 || request->limit() > kMaxSearchLimit) {
+    if (request->limit() < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "limit: 0 (for ", kDefaultSearchLimit, ") to ", kMaxSearchLimit));
+          "limit: must not be negative (0 for ", kDefaultSearchLimit, ")"));
     }
+    // Above the most, the most (as page sizes are, AIP-158).
     const size_t limit =
-        request->limit() == 0 ? kDefaultSearchLimit : request->limit();
+        request->limit() == 0
+            ? kDefaultSearchLimit
+            : std::min<size_t>(request->limit(), kMaxSearchLimit);
 
-    // Each shard's best matches, merged best first. Every shard is asked
-    // for the most a caller may ask, so that leaving out what the caller
-    // may not read still leaves `limit` hits when that many exist.
-    CDC_ASSIGN_OR_RETURN(std::vector<WordMatches> per_shard,
-                         impl_->store_->Search(words, kMaxSearchLimit));
-    std::vector<WordMatch> matches;
-    for (WordMatches& shard : per_shard) {
-      for (WordMatch& match : shard.best) matches.push_back(std::move(match));
-    }
-    std::sort(matches.begin(), matches.end(),
-              [](const WordMatch& a, const WordMatch& b) {
-                return a.score != b.score ? a.score > b.score : a.doc < b.doc;
-              });
-    std::vector<std::string> ids;
-    std::map<std::string, double> scores;
-    for (const WordMatch& match : matches) {
-      ids.push_back(match.doc);
-      scores[absl::StrCat("comments/", match.doc)] = match.score;
-    }
-    CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> found,
-                         impl_->store_->GetFields(
-                             ids, {"target", "kind", "space", "consultation",
-                                   "state", "author", "flags", "update_ms"}));
-
-    // Only VISIBLE posts the caller may read, through the one visibility
-    // rule; every target asked about at once.
+    // Candidates come best first across the shards (MatchWalk) and are
+    // judged in batches: each batch's records read in one pipeline, their
+    // targets asked about at once (a topic's by its space). The walk stops
+    // at `limit` readable hits, when the matches run out, or after
+    // kMaxSearchExamined candidates; a batch after the first is twice the
+    // size of the one before, for when filtering leaves few.
     const auto candidate = [&](const v1::Comment& c) {
       return CommentsStore::Searchable(c.target_kind()) &&
              c.state() == v1::Comment::VISIBLE &&
              (request->space().empty() || c.space() == request->space());
     };
-    std::set<std::string> targets;
-    for (const StoredComment& stored : found) {
-      if (candidate(stored.comment)) targets.insert(stored.comment.target());
-    }
+    MatchWalk walk(impl_->store_, words, static_cast<int>(limit));
     Answers answers;
-    impl_->PrefetchAccess(*context, targets, &answers);
-    std::vector<const v1::Comment*> hits;
-    for (const StoredComment& stored : found) {
-      if (!candidate(stored.comment)) continue;
-      absl::Status failure;
-      const bool readable =
-          impl_->Visible(*context, caller, stored, &answers, &failure)
-              .has_value();
-      CDC_RETURN_IF_ERROR(failure);
-      if (readable) hits.push_back(&stored.comment);
+    std::map<std::string, std::string> asked_for_space;
+    std::vector<StoredComment> hits;
+    std::map<std::string, double> scores;  // by comment name
+    size_t walked = 0;                     // matches taken from the walk
+    size_t judged = 0;                     // of them, read and judged
+    size_t batch_size = limit;
+    bool exhausted = false;
+    while (hits.size() < limit && !exhausted && walked < kMaxSearchExamined) {
+      std::vector<std::string> ids;
+      const size_t want = std::min(std::max(batch_size, limit - hits.size()),
+                                   kMaxSearchExamined - walked);
+      while (ids.size() < want) {
+        CDC_ASSIGN_OR_RETURN(std::optional<WordMatch> next, walk.Next());
+        if (!next.has_value()) {
+          exhausted = true;
+          break;
+        }
+        scores[absl::StrCat("comments/", next->doc)] = next->score;
+        ids.push_back(std::move(next->doc));
+      }
+      walked += ids.size();
+      batch_size = 2 * ids.size();
+      CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> batch,
+                           impl_->store_->GetFields(
+                               ids, {"target", "kind", "space", "consultation",
+                                     "state", "author", "flags", "update_ms"}));
+      judged += ids.size() - batch.size();  // gone since they matched
+      std::vector<const v1::Comment*> asking;
+      for (const StoredComment& stored : batch) {
+        if (candidate(stored.comment)) asking.push_back(&stored.comment);
+      }
+      impl_->PrefetchReadAccess(*context, asking, &asked_for_space, &answers);
+      for (StoredComment& stored : batch) {
+        if (hits.size() == limit) break;
+        ++judged;
+        if (!candidate(stored.comment)) continue;
+        absl::Status failure;
+        const bool readable =
+            impl_->Visible(*context, caller, stored, &answers, &failure)
+                .has_value();
+        CDC_RETURN_IF_ERROR(failure);
+        if (readable) hits.push_back(std::move(stored));
+      }
     }
-    response->set_total_size(static_cast<int32_t>(hits.size()));
-    if (hits.size() > limit) hits.resize(limit);
+    // Exact when every match was judged; otherwise the hits found plus the
+    // matches not judged, in the proportion readable among those judged.
+    int64_t total = static_cast<int64_t>(hits.size());
+    const int64_t unjudged = walk.total() - static_cast<int64_t>(judged);
+    if (judged > 0 && unjudged > 0) {
+      total += unjudged * static_cast<int64_t>(hits.size()) /
+               static_cast<int64_t>(judged);
+    }
+    response->set_total_size(static_cast<int32_t>(
+        std::min<int64_t>(total, std::numeric_limits<int32_t>::max())));
 
     std::vector<std::string> shown;
-    for (const v1::Comment* c : hits) shown.push_back(IdOf(c->name()));
+    for (const StoredComment& hit : hits) {
+      shown.push_back(IdOf(hit.comment.name()));
+    }
     CDC_ASSIGN_OR_RETURN(std::vector<StoredComment> bodies,
                          impl_->store_->GetFields(shown, {"body"}));
     std::map<std::string, std::string> body_of;
     for (StoredComment& b : bodies) {
       body_of[b.comment.name()] = std::move(*b.comment.mutable_body());
     }
-    for (const v1::Comment* c : hits) {
+    for (const StoredComment& stored : hits) {
+      const v1::Comment& c = stored.comment;
       v1::SearchCommentsResponse::Hit* hit = response->add_hits();
-      hit->set_comment(c->name());
-      hit->set_target(c->target());
-      hit->set_space(c->space());
-      hit->set_score(scores[c->name()]);
-      hit->set_snippet(Snippet(body_of[c->name()], words));
-      *hit->mutable_update_time() = c->update_time();
+      hit->set_comment(c.name());
+      hit->set_target(c.target());
+      hit->set_space(c.space());
+      hit->set_score(scores[c.name()]);
+      hit->set_snippet(Snippet(body_of[c.name()], words));
+      *hit->mutable_update_time() = c.update_time();
     }
     return absl::OkStatus();
   });

@@ -2,8 +2,11 @@
 // the caller may read or write there (forwarding the caller's token:
 // cdc-consultations' CheckParticipation for sections, cdc-community's
 // CheckTargetAccess for topics, conversations and library resources, each
-// asked once per call and target), validate, write through the store in one
-// script, and show each caller only what it may see.
+// asked once per call and target; a search asks once per space for its
+// topics), validate, write through the store in one script, and show each
+// caller only what it may see. Authors withdraw their own community posts
+// and messages without asking; a private message is checked again after
+// its write (README: "The window between the access answer and the write").
 //
 // Every target kind goes through the same handlers; only the access
 // decision, the event of a private message (PrivateMessageSent) and what is

@@ -12,6 +12,7 @@
 #include "services/common/keys.h"
 #include "services/common/status_macros.h"
 #include "services/common/word_index.h"
+#include "services/common/word_index_rebuild.h"
 
 namespace cdc::comments {
 namespace {
@@ -311,6 +312,11 @@ std::string RequestKey(int shard, absl::string_view author,
 }
 std::string Ms(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
 
+// The words a post is found by: its body's.
+TermWeights PostTerms(absl::string_view body) {
+  return DocumentTerms({{body, 1.0}});
+}
+
 // Appends a script's "searchable" flag and, when set, the terms of `body`.
 // Posts on topics and resources are searchable; comments on sections and
 // private messages never are.
@@ -318,7 +324,13 @@ void AppendSearchArgs(const v1::Comment& c, absl::string_view body,
                       std::vector<std::string>* args) {
   const bool searchable = CommentsStore::Searchable(c.target_kind());
   args->push_back(searchable ? "1" : "0");
-  if (searchable) AppendTermArgs(DocumentTerms({{body, 1.0}}), args);
+  if (searchable) AppendTermArgs(PostTerms(body), args);
+}
+
+// A SCAN pattern for the keys of `kind` ("c:", "ix:") in every shard
+// ("{s*}" covers each ShardTag).
+std::string EveryShard(absl::string_view kind) {
+  return absl::StrCat("comments:{s*}:", kind, "*");
 }
 std::string Int(int64_t n) { return absl::StrCat(n); }
 
@@ -453,6 +465,43 @@ absl::StatusOr<std::vector<WordMatches>> CommentsStore::Search(
     prefixes.push_back(SearchPrefix(shard));
   }
   return SearchWordsMany(*redis_, prefixes, words, limit);
+}
+
+absl::StatusOr<int64_t> CommentsStore::RebuildSearchIndex() {
+  std::vector<std::string> prefixes;
+  for (int shard = 0; shard < kShardCount; ++shard) {
+    prefixes.push_back(SearchPrefix(shard));
+  }
+  return RebuildWordIndex(
+      *redis_,
+      WordIndexSource{
+          .index_prefixes = std::move(prefixes),
+          .index_match = EveryShard("ix:"),
+          .record_match = EveryShard("c:"),
+          .version_field = "etag",  // every write of a comment changes it
+          .is_record =
+              [](absl::string_view key) {
+                const absl::string_view id = key.substr(key.rfind(':') + 1);
+                return ShardOfId(id) >= 0 && key == CommentKey(id);
+              },
+          .document = [](const RecordFields& fields)
+              -> absl::StatusOr<std::optional<IndexedDocument>> {
+            if (!Searchable(static_cast<v1::Comment::TargetKind>(
+                    IntField(fields, "kind")))) {
+              return std::nullopt;
+            }
+            const std::string id = StringField(fields, "id");
+            if (ShardOfId(id) < 0) {
+              return absl::DataLossError("a stored comment has no id");
+            }
+            IndexedDocument document{SearchPrefix(ShardOfId(id)), id,
+                                     std::nullopt};
+            if (IntField(fields, "state") == v1::Comment::VISIBLE) {
+              document.terms = PostTerms(StringField(fields, "body"));
+            }
+            return document;
+          },
+      });
 }
 
 absl::StatusOr<std::vector<StoredComment>> CommentsStore::GetFields(

@@ -183,6 +183,13 @@ class CommentsStore final {
   absl::StatusOr<std::vector<WordMatches>> Search(
       const std::vector<std::string>& words, int limit);
 
+  // Empties the search index of every shard and puts every VISIBLE post on
+  // a topic or resource back from its record, with the writers' own terms
+  // (RebuildWordIndex in services/common/word_index_rebuild.h; safe beside
+  // live writes). Returns how many posts the indexes hold. ABORTED when a
+  // comment kept changing while it was read (run it again).
+  absl::StatusOr<int64_t> RebuildSearchIndex();
+
   // The comments with these ids (any shards), in order, skipping vanished
   // ones, with only `fields` of their stored record read (names as in the
   // .cc; "id" always) — one pipelined round trip. Unread fields are unset.

@@ -3,6 +3,7 @@
 // Redis, a real cdc-members and real gRPC servers on loopback: the same
 // comment machinery as on sections, with only the access decision, the
 // private-message event and post search differing.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
 using Code = absl::StatusCode;
 using Kind = v1::Event::PayloadCase;
 
@@ -119,6 +121,59 @@ class CommunityTargetsTest : public community::testing::CommunityServerTest {
     std::vector<std::string> names;
     for (const auto& hit : response.hits()) names.push_back(hit.comment());
     return names;
+  }
+
+  // What SearchComments may and may not find. Every post says "consent".
+  struct SearchCorpus {
+    std::string visible;       // on the OPEN topic
+    std::string hidden;        // on it, hidden by a moderator
+    std::string withdrawn;     // on it, withdrawn by its author
+    std::string closed_topic;  // in the INVITE_ONLY space, member_ invited
+    std::string invited;       // on closed_topic
+    std::string message;       // a private message
+    std::string review;        // on a resource
+  };
+  SearchCorpus SeedSearchCorpus() {
+    SearchCorpus corpus;
+    const std::string open_topic = OpenTopic();
+    EXPECT_FALSE(open_topic.empty());
+    corpus.visible =
+        Posted(member_, open_topic, "Consent forms in rural surveys.");
+    corpus.hidden = Posted(other_, open_topic, "Buy consent forms here.");
+    EXPECT_THAT(Hide(corpus.hidden, "Spam."), IsOk());
+    corpus.withdrawn = Posted(other_, open_topic, "Consent, withdrawn.");
+    EXPECT_THAT(Withdraw(other_, corpus.withdrawn), IsOk());
+
+    EXPECT_THAT(MakeSpace("sensitive", v1::Space::INVITE_ONLY), IsOk());
+    EXPECT_THAT(AddMember("sensitive", NameOf(member_)), IsOk());
+    auto closed_topic = StartTopic(member_, "sensitive", "Registers");
+    EXPECT_THAT(closed_topic, IsOk());
+    corpus.closed_topic = closed_topic.ok() ? closed_topic->name() : "";
+    corpus.invited =
+        Posted(member_, corpus.closed_topic, "Consent registers in Kenya.");
+
+    auto conversation = StartConversation(member_, {NameOf(other_)});
+    EXPECT_THAT(conversation, IsOk());
+    if (conversation.ok()) {
+      corpus.message =
+          Posted(member_, conversation->name(), "Consent, privately.");
+    }
+
+    auto resource = ShareResource(member_, "Consent toolkit");
+    EXPECT_THAT(resource, IsOk());
+    if (resource.ok()) {
+      corpus.review =
+          Posted(other_, resource->name(), "This consent toolkit helps.");
+    }
+    return corpus;
+  }
+
+  // A comment's name ("" after recording the failure).
+  std::string Posted(const std::string& token, const std::string& target,
+                     const std::string& body) {
+    auto posted = Comment(token, target, body);
+    EXPECT_THAT(posted, IsOk());
+    return posted.ok() ? posted->name() : "";
   }
 
   std::string facilitator_;  // MEMBER, facilitates "gaps"
@@ -308,42 +363,14 @@ TEST_F(CommunityTargetsTest, PrivateMessagesExistOnlyForTheirParticipants) {
 }
 
 TEST_F(CommunityTargetsTest, SearchFindsOnlyReadableVisiblePosts) {
-  const std::string open_topic = OpenTopic();
-  ASSERT_FALSE(open_topic.empty());
-  auto visible =
-      Comment(member_, open_topic, "Consent forms in rural surveys.");
-  ASSERT_THAT(visible, IsOk());
-  auto hidden = Comment(other_, open_topic, "Buy consent forms here.");
-  ASSERT_THAT(hidden, IsOk());
-  ASSERT_THAT(Hide(hidden->name(), "Spam."), IsOk());
-  auto withdrawn = Comment(other_, open_topic, "Consent, withdrawn.");
-  ASSERT_THAT(withdrawn, IsOk());
-  ASSERT_THAT(Withdraw(other_, withdrawn->name()), IsOk());
-
-  ASSERT_THAT(MakeSpace("sensitive", v1::Space::INVITE_ONLY), IsOk());
-  ASSERT_THAT(AddMember("sensitive", NameOf(member_)), IsOk());
-  auto closed_topic = StartTopic(member_, "sensitive", "Registers");
-  ASSERT_THAT(closed_topic, IsOk());
-  auto invited =
-      Comment(member_, closed_topic->name(), "Consent registers in Kenya.");
-  ASSERT_THAT(invited, IsOk());
-
-  auto conversation = StartConversation(member_, {NameOf(other_)});
-  ASSERT_THAT(conversation, IsOk());
-  ASSERT_THAT(Comment(member_, conversation->name(), "Consent, privately."),
-              IsOk());
-
-  auto resource = ShareResource(member_, "Consent toolkit");
-  ASSERT_THAT(resource, IsOk());
-  auto review =
-      Comment(other_, resource->name(), "This consent toolkit helps.");
-  ASSERT_THAT(review, IsOk());
+  const SearchCorpus corpus = SeedSearchCorpus();
+  ASSERT_FALSE(HasFailure());
 
   for (const std::string& token : {other_, outsider_}) {
     auto found = Search(token, {"consent"});
     ASSERT_THAT(found, IsOk());
     EXPECT_THAT(HitNames(*found),
-                UnorderedElementsAre(visible->name(), review->name()));
+                UnorderedElementsAre(corpus.visible, corpus.review));
     EXPECT_EQ(found->total_size(), 2);
   }
   // A member of the invite-only space finds its post too; nobody finds the
@@ -354,16 +381,16 @@ TEST_F(CommunityTargetsTest, SearchFindsOnlyReadableVisiblePosts) {
     ASSERT_THAT(found, IsOk());
     EXPECT_THAT(
         HitNames(*found),
-        UnorderedElementsAre(visible->name(), invited->name(), review->name()));
+        UnorderedElementsAre(corpus.visible, corpus.invited, corpus.review));
   }
   auto by_author = Search(other_, {"consent", "forms"});
   ASSERT_THAT(by_author, IsOk());
-  EXPECT_THAT(HitNames(*by_author), ElementsAre(visible->name()));
+  EXPECT_THAT(HitNames(*by_author), ElementsAre(corpus.visible));
 
   auto in_space = Search(member_, {"consent"}, "spaces/sensitive");
   ASSERT_THAT(in_space, IsOk());
-  ASSERT_THAT(HitNames(*in_space), ElementsAre(invited->name()));
-  EXPECT_EQ(in_space->hits(0).target(), closed_topic->name());
+  ASSERT_THAT(HitNames(*in_space), ElementsAre(corpus.invited));
+  EXPECT_EQ(in_space->hits(0).target(), corpus.closed_topic);
   EXPECT_EQ(in_space->hits(0).space(), "spaces/sensitive");
   EXPECT_THAT(in_space->hits(0).snippet(), HasSubstr("Consent registers"));
   EXPECT_GT(in_space->hits(0).score(), 0);
@@ -372,6 +399,224 @@ TEST_F(CommunityTargetsTest, SearchFindsOnlyReadableVisiblePosts) {
   ASSERT_THAT(one, IsOk());
   EXPECT_EQ(one->hits_size(), 1);
   EXPECT_EQ(one->total_size(), 3);
+}
+
+// Taking back what one wrote needs only authorship on community targets:
+// neither a block, nor leaving, nor removal, nor a closed topic stands in
+// the way; anyone else is refused as before.
+TEST_F(CommunityTargetsTest, ABlockedAuthorWithdrawsTheirMessage) {
+  auto conversation = StartConversation(member_, {NameOf(other_)}, "Visit");
+  ASSERT_THAT(conversation, IsOk());
+  auto message = Comment(member_, conversation->name(), "Meet in Nairobi?");
+  ASSERT_THAT(message, IsOk());
+  ASSERT_THAT(Block(other_, NameOf(member_)), IsOk());
+  EXPECT_THAT(Withdraw(other_, message->name()),
+              StatusIs(Code::kPermissionDenied));
+
+  auto withdrawn = Withdraw(member_, message->name());
+  ASSERT_THAT(withdrawn, IsOk());
+  EXPECT_EQ(withdrawn->state(), v1::Comment::WITHDRAWN);
+  EXPECT_EQ(GetComment(other_, message->name())->body(), "");
+  EXPECT_THAT(CommentEventKinds(conversation->name()),
+              ElementsAre(Kind::kPrivateMessageSent, Kind::kCommentWithdrawn));
+}
+
+TEST_F(CommunityTargetsTest, AnAuthorWhoLeftTheConversationWithdrawsTheirs) {
+  auto conversation = StartConversation(member_, {NameOf(other_)}, "Visit");
+  ASSERT_THAT(conversation, IsOk());
+  auto message = Comment(member_, conversation->name(), "Meet in Nairobi?");
+  ASSERT_THAT(message, IsOk());
+  v1::LeaveConversationRequest leave;
+  leave.set_name(conversation->name());
+  ASSERT_THAT(
+      (CallC<v1::LeaveConversationRequest, google::protobuf::Empty>(
+          &v1::CommunityService::Stub::LeaveConversation, leave, member_)),
+      IsOk());
+  EXPECT_THAT(GetComment(member_, message->name()), StatusIs(Code::kNotFound));
+
+  auto withdrawn = Withdraw(member_, message->name());
+  ASSERT_THAT(withdrawn, IsOk());
+  EXPECT_EQ(withdrawn->state(), v1::Comment::WITHDRAWN);
+  auto seen = GetComment(other_, message->name());
+  ASSERT_THAT(seen, IsOk());
+  EXPECT_EQ(seen->state(), v1::Comment::WITHDRAWN);
+  EXPECT_EQ(seen->body(), "");
+}
+
+TEST_F(CommunityTargetsTest, RemovedAuthorsWithdrawFromClosedTopicsToo) {
+  ASSERT_THAT(
+      MakeSpace("sensitive", v1::Space::INVITE_ONLY, {NameOf(facilitator_)}),
+      IsOk());
+  ASSERT_THAT(AddMember("sensitive", NameOf(member_)), IsOk());
+  ASSERT_THAT(AddMember("sensitive", NameOf(other_)), IsOk());
+  auto topic = StartTopic(member_, "sensitive", "Registers");
+  ASSERT_THAT(topic, IsOk());
+  auto first = Comment(member_, topic->name(), "Our registry approach.");
+  ASSERT_THAT(first, IsOk());
+  auto second = Comment(member_, topic->name(), "And a second thought.");
+  ASSERT_THAT(second, IsOk());
+
+  ASSERT_THAT(CloseTopic(facilitator_, topic->name()), IsOk());
+  EXPECT_THAT(Withdraw(member_, first->name()), IsOk());
+  v1::RemoveSpaceMemberRequest remove;
+  remove.set_space("spaces/sensitive");
+  remove.set_member(NameOf(member_));
+  ASSERT_THAT((CallC<v1::RemoveSpaceMemberRequest, google::protobuf::Empty>(
+                  &v1::CommunityService::Stub::RemoveSpaceMember, remove,
+                  secretariat_token_)),
+              IsOk());
+  EXPECT_THAT(GetComment(member_, second->name()), StatusIs(Code::kNotFound));
+  EXPECT_THAT(Withdraw(member_, second->name()), IsOk());
+
+  // Others: NOT_FOUND where they may not read, PERMISSION_DENIED where they
+  // may; an already withdrawn comment stays as it is.
+  EXPECT_THAT(Withdraw(outsider_, first->name()), StatusIs(Code::kNotFound));
+  EXPECT_THAT(Withdraw(other_, first->name()),
+              StatusIs(Code::kPermissionDenied));
+  EXPECT_THAT(Withdraw(member_, first->name()),
+              StatusIs(Code::kFailedPrecondition));
+}
+
+// Search reads each shard only as deep as it needs and judges candidates
+// best first until it has `limit` readable hits: here the twelve best
+// matches are in an invite-only space, so an outsider's five hits come
+// from deeper down, still best first, and topics (a closed one included)
+// are readable as their space is.
+TEST_F(CommunityTargetsTest, SearchWalksPastUnreadableMatchesBestFirst) {
+  ASSERT_THAT(MakeSpace("sensitive", v1::Space::INVITE_ONLY), IsOk());
+  ASSERT_THAT(AddMember("sensitive", NameOf(member_)), IsOk());
+  std::vector<std::string> invited;
+  for (int t = 0; t < 4; ++t) {
+    auto topic = StartTopic(member_, "sensitive", absl::StrCat("Secret ", t));
+    ASSERT_THAT(topic, IsOk());
+    for (int p = 0; p < 3; ++p) {
+      auto post = Comment(member_, topic->name(),
+                          absl::StrCat("Consent, consent and consent ", p));
+      ASSERT_THAT(post, IsOk());
+      invited.push_back(post->name());
+    }
+  }
+  const std::string open_topic = OpenTopic();
+  ASSERT_FALSE(open_topic.empty());
+  auto second_topic = StartTopic(member_, "gaps", "Proxy respondents");
+  ASSERT_THAT(second_topic, IsOk());
+  std::vector<std::string> open;
+  for (const std::string& topic : {open_topic, second_topic->name()}) {
+    for (int p = 0; p < 4; ++p) {
+      auto post = Comment(member_, topic, absl::StrCat("Consent note ", p));
+      ASSERT_THAT(post, IsOk());
+      open.push_back(post->name());
+    }
+  }
+  ASSERT_THAT(CloseTopic(facilitator_, open_topic), IsOk());
+
+  auto outside = Search(outsider_, {"consent"}, "", 5);
+  ASSERT_THAT(outside, IsOk());
+  ASSERT_EQ(outside->hits_size(), 5);
+  std::set<std::string> targets;
+  for (int i = 0; i < outside->hits_size(); ++i) {
+    EXPECT_THAT(open, ::testing::Contains(outside->hits(i).comment()));
+    EXPECT_EQ(outside->hits(i).space(), "spaces/gaps");
+    targets.insert(outside->hits(i).target());
+    if (i > 0) {
+      EXPECT_LE(outside->hits(i).score(), outside->hits(i - 1).score());
+    }
+  }
+  EXPECT_EQ(targets.size(), 2u);  // both topics, the closed one too
+  EXPECT_GE(outside->total_size(), 5);
+  EXPECT_LE(outside->total_size(), 20);
+  auto everything = Search(outsider_, {"consent"});
+  ASSERT_THAT(everything, IsOk());
+  EXPECT_THAT(HitNames(*everything), UnorderedElementsAreArray(open));
+  EXPECT_EQ(everything->total_size(), 8);
+
+  // A member of the space gets its posts first (they match better).
+  auto inside = Search(member_, {"consent"}, "", 5);
+  ASSERT_THAT(inside, IsOk());
+  ASSERT_EQ(inside->hits_size(), 5);
+  for (const auto& hit : inside->hits()) {
+    EXPECT_THAT(invited, ::testing::Contains(hit.comment()));
+  }
+  auto all_inside = Search(member_, {"consent"});
+  ASSERT_THAT(all_inside, IsOk());
+  EXPECT_EQ(all_inside->hits_size(), 20);
+  EXPECT_EQ(all_inside->total_size(), 20);
+}
+
+// The posts' index rebuilt from the comments alone (what
+// --rebuild_search_index runs): after it was deleted and a hidden post and
+// a private message were slipped into it, every caller gets exactly the
+// answers they got before, and neither stays in the index.
+TEST_F(CommunityTargetsTest, RebuildingTheIndexBringsBackTheSameAnswers) {
+  const SearchCorpus corpus = SeedSearchCorpus();
+  ASSERT_FALSE(HasFailure());
+  const auto answers = [&] {
+    std::vector<std::string> all;
+    for (const std::string& token :
+         {member_, other_, outsider_, secretariat_token_}) {
+      for (const std::vector<std::string>& words :
+           std::vector<std::vector<std::string>>{{"consent"},
+                                                 {"consent", "forms"},
+                                                 {"buy"},
+                                                 {"withdrawn"},
+                                                 {"privately"}}) {
+        auto found = Search(token, words);
+        EXPECT_THAT(found, IsOk());
+        all.push_back(found.ok() ? found->DebugString()
+                                 : found.status().ToString());
+      }
+    }
+    return all;
+  };
+  const std::vector<std::string> before = answers();
+  auto index_keys = [&] {
+    std::vector<std::string> keys;
+    std::string cursor = "0";
+    do {
+      auto reply = redis().Command(
+          {"SCAN", cursor, "MATCH", "comments:*:ix:*", "COUNT", "1000"});
+      EXPECT_THAT(reply, IsOk());
+      if (!reply.ok()) break;
+      cursor = reply->elements[0].str;
+      for (const RedisReply& key : reply->elements[1].elements) {
+        keys.push_back(key.str);
+      }
+    } while (cursor != "0");
+    return keys;
+  };
+  ASSERT_THAT(index_keys(), Not(IsEmpty()));
+  for (const std::string& key : index_keys()) {
+    ASSERT_THAT(redis().Command({"DEL", key}), IsOk());
+  }
+  auto IdOf = [](const std::string& name) {
+    return name.substr(name.rfind('/') + 1);
+  };
+  const std::string hidden_words =
+      CommentsStore::SearchPrefix(ShardOfId(IdOf(corpus.hidden))) + "w:consent";
+  const std::string message_words =
+      CommentsStore::SearchPrefix(ShardOfId(IdOf(corpus.message))) +
+      "w:privately";
+  ASSERT_THAT(redis().Command({"ZADD", hidden_words, "9", IdOf(corpus.hidden)}),
+              IsOk());
+  ASSERT_THAT(
+      redis().Command({"ZADD", message_words, "9", IdOf(corpus.message)}),
+      IsOk());
+  auto none = Search(member_, {"consent"});
+  ASSERT_THAT(none, IsOk());
+  EXPECT_THAT(HitNames(*none), IsEmpty());
+
+  // visible, invited and review; hidden and withdrawn dropped, the message
+  // never indexed.
+  EXPECT_THAT(store_k_->RebuildSearchIndex(), IsOkAndHolds(3));
+  EXPECT_EQ(answers(), before);
+  EXPECT_THAT(redis().Command({"ZSCORE", hidden_words, IdOf(corpus.hidden)}),
+              IsOkAndHolds(
+                  ::testing::Field(&RedisReply::type, RedisReply::Type::kNil)));
+  EXPECT_THAT(redis().Command({"EXISTS", message_words}),
+              IsOkAndHolds(::testing::Field(&RedisReply::integer, 0)));
+  // Rebuilding again changes nothing.
+  EXPECT_THAT(store_k_->RebuildSearchIndex(), IsOkAndHolds(3));
+  EXPECT_EQ(answers(), before);
 }
 
 }  // namespace

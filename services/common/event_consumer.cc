@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <utility>
@@ -152,23 +153,30 @@ absl::Status EventConsumer::EnsureGroups() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<StreamEntry>> EventConsumer::ReadNew() {
+absl::StatusOr<std::vector<StreamEntry>> EventConsumer::Read(
+    const std::vector<int>& shards, absl::string_view from,
+    absl::Duration block) {
   std::vector<std::string> argv = {
-      "XREADGROUP",   "GROUP",
-      options_.group, options_.name,
-      "COUNT",        std::to_string(options_.batch),
-      "BLOCK",        std::to_string(absl::ToInt64Milliseconds(options_.block)),
-      "STREAMS"};
-  for (int shard = 0; shard < kShardCount; ++shard) {
-    argv.push_back(EventStreamKey(shard));
+      "XREADGROUP",  "GROUP", options_.group,
+      options_.name, "COUNT", std::to_string(options_.batch)};
+  if (from == ">") {
+    // BLOCK 0 would wait for ever.
+    const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(block));
+    argv.push_back("BLOCK");
+    argv.push_back(std::to_string(ms));
   }
-  for (int shard = 0; shard < kShardCount; ++shard) argv.push_back(">");
+  argv.push_back("STREAMS");
+  for (const int shard : shards) argv.push_back(EventStreamKey(shard));
+  for (size_t i = 0; i < shards.size(); ++i) argv.emplace_back(from);
   CDC_ASSIGN_OR_RETURN(RedisReply reply, blocking_.Command(argv));
   std::vector<StreamEntry> entries;
   for (const RedisReply& stream : reply.elements) {
     if (stream.elements.size() != 2) continue;
-    for (int shard = 0; shard < kShardCount; ++shard) {
+    for (const int shard : shards) {
       if (stream.elements[0].str != EventStreamKey(shard)) continue;
+      // An entry deleted or trimmed while pending comes back as an id
+      // without fields: it is parsed with no event, and Handle acknowledges
+      // it, so that it cannot hold its shard.
       CDC_ASSIGN_OR_RETURN(std::vector<StreamEntry> some,
                            ParseStreamEntries(shard, stream.elements[1]));
       entries.insert(entries.end(), some.begin(), some.end());
@@ -177,21 +185,20 @@ absl::StatusOr<std::vector<StreamEntry>> EventConsumer::ReadNew() {
   return entries;
 }
 
-absl::StatusOr<std::vector<StreamEntry>> EventConsumer::ClaimIdle(
-    int shard, std::string* start) {
+absl::StatusOr<size_t> EventConsumer::ClaimIdle(int shard, std::string* start) {
   CDC_ASSIGN_OR_RETURN(
       RedisReply reply,
       redis_->Command(
           {"XAUTOCLAIM", EventStreamKey(shard), options_.group, options_.name,
            std::to_string(absl::ToInt64Milliseconds(options_.claim_idle)),
-           *start, "COUNT", std::to_string(options_.batch)}));
+           *start, "COUNT", std::to_string(options_.batch), "JUSTID"}));
   if (reply.elements.size() < 2) {
     return absl::InternalError("event consumer: malformed XAUTOCLAIM reply");
   }
   *start = reply.elements[0].str;
   // Entries trimmed from the stream while pending come back as ids in the
   // third element (Redis 7) and are already gone from the pending list.
-  return ParseStreamEntries(shard, reply.elements[1]);
+  return reply.elements[1].elements.size();
 }
 
 absl::Status EventConsumer::Ack(const std::vector<StreamEntry>& entries) {
@@ -228,35 +235,49 @@ void EventConsumer::HandleAndAck(const std::vector<StreamEntry>& entries) {
   if (entries.empty()) return;
   std::vector<StreamEntry> done;
   done.reserve(entries.size());
-  // After a failure, the rest of that shard's batch waits too, so that the
+  // After a failure the rest of that shard's entries wait, so that the
   // events of one shard are handled in order when retried.
   bool shard_failed[kShardCount] = {};
   int64_t handled = 0;
   for (const StreamEntry& entry : entries) {
     if (shard_failed[entry.shard]) continue;
-    const std::string id = EventId(entry.shard, entry.id);
+    ShardState& state = shards_[entry.shard];
+    const bool failed_before = state.attempts > 0 && state.failed == entry.id;
     absl::Status status = Handle(entry);
     if (status.ok()) {
       done.push_back(entry);
       ++handled;
-      attempts_.erase(id);
+      if (failed_before) state.attempts = 0;
       continue;
     }
-    if (++attempts_[id] >= options_.max_attempts) {
+    const std::string id = EventId(entry.shard, entry.id);
+    if (!failed_before) {
+      state.failed = entry.id;
+      state.attempts = 0;
+    }
+    if (++state.attempts >= options_.max_attempts) {
       // An event that keeps failing must not hold its shard back forever.
       Log(LogLevel::kError, "event given up after repeated failures",
           {{"event", id},
            {"group", options_.group},
            {"error", status.ToString()}});
       done.push_back(entry);
-      attempts_.erase(id);
+      state.attempts = 0;
       continue;
     }
-    // Left pending: this replica or another takes it again after
-    // claim_idle.
+    // Left pending, with what follows it in the shard: read again (ID 0)
+    // once the delay has passed, before anything new of the shard.
+    absl::Duration delay = options_.retry_delay;
+    for (int i = 1; i < state.attempts && delay < options_.claim_idle; ++i) {
+      delay *= 2;
+    }
+    delay = std::min(delay, options_.claim_idle / 2);
+    state.backlog = true;
+    state.retry_at = absl::Now() + delay;
     Log(LogLevel::kWarning, "event not handled; will retry",
         {{"event", id},
          {"group", options_.group},
+         {"retry_in", absl::FormatDuration(delay)},
          {"error", status.ToString()}});
     shard_failed[entry.shard] = true;
   }
@@ -264,20 +285,60 @@ void EventConsumer::HandleAndAck(const std::vector<StreamEntry>& entries) {
   if (acked.ok()) {
     processed_.fetch_add(handled);
   } else {
+    // They stay pending with this consumer: handled again (idempotently)
+    // before the newer entries of their shards.
     Log(LogLevel::kWarning, "ack failed; events will be retried",
         {{"group", options_.group}, {"error", acked.ToString()}});
+    for (const StreamEntry& entry : done) {
+      ShardState& state = shards_[entry.shard];
+      state.backlog = true;
+      state.retry_at =
+          std::max(state.retry_at, absl::Now() + options_.retry_delay);
+    }
   }
   if (options_.after_batch) options_.after_batch();
+}
+
+void EventConsumer::HandleBacklog() {
+  const absl::Time now = absl::Now();
+  std::vector<int> due;
+  for (int shard = 0; shard < kShardCount; ++shard) {
+    if (shards_[shard].backlog && shards_[shard].retry_at <= now) {
+      due.push_back(shard);
+    }
+  }
+  if (due.empty()) return;
+  absl::StatusOr<std::vector<StreamEntry>> entries = Read(due, "0", {});
+  if (!entries.ok()) {
+    if (absl::StrContains(entries.status().message(), "NOGROUP")) {
+      (void)EnsureGroups();
+    }
+    for (const int shard : due) {
+      shards_[shard].retry_at = now + options_.retry_delay;
+    }
+    return;
+  }
+  // A shard with nothing pending here any more reads new entries again.
+  bool pending[kShardCount] = {};
+  for (const StreamEntry& entry : *entries) pending[entry.shard] = true;
+  for (const int shard : due) {
+    if (!pending[shard]) {
+      shards_[shard] = ShardState();
+      shards_[shard].backlog = false;
+    }
+  }
+  HandleAndAck(*entries);
 }
 
 void EventConsumer::ClaimStale() {
   for (int shard = 0; shard < kShardCount && !stop_.load(); ++shard) {
     std::string start = "0-0";
     do {
-      absl::StatusOr<std::vector<StreamEntry>> claimed =
-          ClaimIdle(shard, &start);
+      absl::StatusOr<size_t> claimed = ClaimIdle(shard, &start);
       if (!claimed.ok()) return;  // Redis trouble: the next round retries
-      HandleAndAck(*claimed);
+      // Handled with this consumer's own pending entries of the shard, in
+      // id order (and not before a failed one's retry is due).
+      if (*claimed > 0) shards_[shard].backlog = true;
     } while (start != "0-0" && !stop_.load());
   }
 }
@@ -290,13 +351,32 @@ void EventConsumer::Run() {
         {{"group", options_.group}, {"error", ready.ToString()}});
     absl::SleepFor(absl::Milliseconds(500));
   }
+  // Whatever an earlier run under this name left pending comes first.
+  shards_.fill(ShardState{});
   absl::Time next_claim = absl::InfinitePast();
   while (!stop_.load()) {
     if (absl::Now() >= next_claim) {
       ClaimStale();
       next_claim = absl::Now() + options_.claim_interval;
     }
-    absl::StatusOr<std::vector<StreamEntry>> entries = ReadNew();
+    HandleBacklog();
+    // New entries of the shards without a backlog, waiting no longer than
+    // until the next retry is due.
+    std::vector<int> fresh;
+    absl::Time wake = absl::Now() + options_.block;
+    for (int shard = 0; shard < kShardCount; ++shard) {
+      if (shards_[shard].backlog) {
+        wake = std::min(wake, shards_[shard].retry_at);
+      } else {
+        fresh.push_back(shard);
+      }
+    }
+    const absl::Duration wait = wake - absl::Now();
+    if (fresh.empty()) {  // every shard waits for a retry
+      absl::SleepFor(wait);
+      continue;
+    }
+    absl::StatusOr<std::vector<StreamEntry>> entries = Read(fresh, ">", wait);
     if (!entries.ok()) {
       // NOGROUP after a FLUSHALL or a lost stream: make the groups again.
       if (absl::StrContains(entries.status().message(), "NOGROUP")) {

@@ -9,13 +9,22 @@
 // that each event is handled by one of them.
 //
 // Delivery is at least once: an event is acknowledged (XACK) only after its
-// handler returned OK, so a handler must be idempotent. Order is kept per
-// shard: after a handler error the rest of that shard's batch waits, and
-// the failed event comes back first (XAUTOCLAIM, after claim_idle). Events
-// another replica read and never acknowledged (it died) are claimed the
-// same way.
+// handler returned OK, so a handler must be idempotent.
+//
+// Order is kept per shard within one consumer: after a handler error that
+// shard stops. Its entries this consumer holds unacknowledged (the failed
+// one first) are read again (XREADGROUP ... 0) after a delay, retry_delay
+// doubling per failure of the same entry up to claim_idle / 2, and handled
+// in order before any new entry of that shard is read (">"); the other
+// shards go on meanwhile. Events another replica read and never
+// acknowledged (it died) are claimed after claim_idle (XAUTOCLAIM) and join
+// the claimer's own pending entries of their shard, handled in id order.
+// Replicas of one group read disjoint batches of a shard at the same time,
+// so ACROSS replicas a shard's events may be handled out of order: handlers
+// must not depend on it (keep sets and maxima, not sequences).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <compare>
 #include <cstdint>
@@ -25,12 +34,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cdc/v1/events.pb.h"
+#include "services/common/keys.h"
 #include "services/common/redis.h"
 
 namespace cdc {
@@ -85,6 +94,10 @@ class EventConsumer final {
     // An event that fails this many times on one replica is logged and
     // acknowledged, so that it cannot block its shard for ever.
     int max_attempts = 10;
+    // The wait before a failed event is tried again; it doubles per failure
+    // of that event, up to claim_idle / 2 (so that no other replica
+    // presumes this one dead while it retries).
+    absl::Duration retry_delay = absl::Milliseconds(250);
     // Optional: runs on the consumer thread after each non-empty batch was
     // handled and acknowledged (cdc-notifications wakes its event feeds).
     std::function<void()> after_batch = nullptr;
@@ -110,15 +123,38 @@ class EventConsumer final {
   int64_t processed() const { return processed_.load(); }
 
  private:
+  // What the consumer knows of its part of one shard's stream; the
+  // consumer thread's only.
+  struct ShardState {
+    // This consumer holds entries of the shard it has not acknowledged (a
+    // handler failed, an XACK failed, entries were claimed, or an earlier
+    // run under this name left some): they are read again and handled
+    // before any new entry of the shard.
+    bool backlog = true;
+    absl::Time retry_at = absl::InfinitePast();  // not before
+    // The entry that failed last and its failures in a row. One per shard
+    // (a failure stops the shard), so the bookkeeping cannot grow.
+    StreamId failed;
+    int attempts = 0;
+  };
+
   absl::Status EnsureGroups();
-  absl::StatusOr<std::vector<StreamEntry>> ReadNew();
-  // Claims up to `batch` entries of `shard` idle longer than claim_idle,
-  // from `*start` on; `*start` becomes "0-0" when the scan is complete.
-  absl::StatusOr<std::vector<StreamEntry>> ClaimIdle(int shard,
-                                                     std::string* start);
+  // XREADGROUP of `shards` from `from`: ">" (new entries, waiting up to
+  // `block`) or "0" (this consumer's pending entries, no waiting).
+  absl::StatusOr<std::vector<StreamEntry>> Read(const std::vector<int>& shards,
+                                                absl::string_view from,
+                                                absl::Duration block);
+  // Claims, without handling them, the entries of `shard` idle longer than
+  // claim_idle, up to `batch` from `*start` on; `*start` becomes "0-0" when
+  // the scan is complete. Returns how many were claimed.
+  absl::StatusOr<size_t> ClaimIdle(int shard, std::string* start);
   absl::Status Ack(const std::vector<StreamEntry>& entries);
   absl::Status Handle(const StreamEntry& entry);
+  // Handles `entries` in order and acknowledges those done. A failure
+  // stops its shard for the rest of `entries` and schedules its retry.
   void HandleAndAck(const std::vector<StreamEntry>& entries);
+  // Handles again the pending entries of the shards whose retry is due.
+  void HandleBacklog();
   void ClaimStale();
   void Run();
 
@@ -128,8 +164,7 @@ class EventConsumer final {
   RedisClient blocking_;  // one connection, for XREADGROUP BLOCK
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> processed_{0};
-  // Failed attempts per event id; the consumer thread's only.
-  absl::flat_hash_map<std::string, int> attempts_;
+  std::array<ShardState, kShardCount> shards_;
   std::thread thread_;
 };
 

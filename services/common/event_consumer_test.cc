@@ -164,6 +164,7 @@ EventConsumer::Options Fast(const std::string& group, const std::string& name) {
   options.block = absl::Milliseconds(50);
   options.claim_idle = absl::Milliseconds(200);
   options.claim_interval = absl::Milliseconds(50);
+  options.retry_delay = absl::Milliseconds(10);
   return options;
 }
 
@@ -313,6 +314,88 @@ TEST_F(EventConsumerTest, RetriesAFailedEventBeforeTheRestOfItsShard) {
   EXPECT_THAT(by_shard.at(2), ElementsAre("other-shard"));
   consumer.Stop();
   EXPECT_EQ(consumer.processed(), 5);
+}
+
+TEST_F(EventConsumerTest,
+       RetriesAFailureBeforeNewerEntriesWellBeforeClaimIdle) {
+  // One entry per read, so that without the retry of its own pending
+  // entries the consumer would read event 3 (">") before event 2 again.
+  for (int i = 1; i <= 5; ++i) Write(11, absl::StrCat(i));
+  Seen seen;
+  EventConsumer::Options options = Fast("g", "one");
+  options.batch = 1;
+  options.claim_idle = absl::Seconds(30);  // no claim helps here
+  options.retry_delay = absl::Milliseconds(20);
+  bool failed = false;  // the consumer thread's only
+  EventConsumer consumer(&redis(), redis_options(), options,
+                         [&](const v1::Event& event) {
+                           seen.Add(event);
+                           if (event.actor() == "2" && !failed) {
+                             failed = true;
+                             return absl::UnavailableError("try again");
+                           }
+                           return absl::OkStatus();
+                         });
+  const absl::Time start = absl::Now();
+  consumer.Start();
+  ASSERT_TRUE(seen.WaitForCount(6));
+  EXPECT_TRUE(WaitForNothingPending("g"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_THAT(seen.ActorsByShard().at(11),
+              ElementsAre("1", "2", "2", "3", "4", "5"));
+  // Entries written after the failure come after the retry too.
+  for (int i = 6; i <= 7; ++i) Write(11, absl::StrCat(i));
+  ASSERT_TRUE(seen.WaitForCount(8));
+  EXPECT_THAT(seen.ActorsByShard().at(11),
+              ElementsAre("1", "2", "2", "3", "4", "5", "6", "7"));
+  consumer.Stop();
+  EXPECT_EQ(consumer.processed(), 7);
+}
+
+TEST_F(EventConsumerTest, AnEntryDeletedWhilePendingDoesNotHoldItsShard) {
+  for (const char* actor : {"a", "deleted", "b"}) Write(12, actor);
+  Seen seen;
+  EventConsumer::Options options = Fast("g", "one");
+  // No XAUTOCLAIM meanwhile (it drops deleted entries from the pending
+  // list itself): the re-read must cope with the entry's absence.
+  options.claim_idle = absl::Seconds(30);
+  options.claim_interval = absl::Seconds(30);
+  EventConsumer consumer(
+      &redis(), redis_options(), options, [&](const v1::Event& event) {
+        seen.Add(event);
+        if (event.actor() != "deleted") return absl::OkStatus();
+        // Trimmed away while it waits for its retry.
+        auto parsed = ParseEventId(event.id());
+        EXPECT_THAT(parsed, IsOk());
+        EXPECT_THAT(redis().Command({"XDEL", EventStreamKey(12),
+                                     parsed->second.ToString()}),
+                    IsOk());
+        return absl::UnavailableError("try again");
+      });
+  consumer.Start();
+  ASSERT_TRUE(seen.WaitForCount(3));
+  EXPECT_TRUE(WaitForNothingPending("g"));
+  EXPECT_THAT(seen.ActorsByShard().at(12), ElementsAre("a", "deleted", "b"));
+}
+
+TEST_F(EventConsumerTest, HandlesWhatAnEarlierRunUnderItsNameLeftPending) {
+  for (int i = 0; i < 3; ++i) Write(13, absl::StrCat("old", i));
+  ASSERT_THAT(redis().Command({"XGROUP", "CREATE", EventStreamKey(13), "g", "0",
+                               "MKSTREAM"}),
+              IsOk());
+  ASSERT_THAT(redis().Command({"XREADGROUP", "GROUP", "g", "one", "COUNT",
+                               "100", "STREAMS", EventStreamKey(13), ">"}),
+              IsOk());
+  Write(13, "new");
+  Seen seen;
+  EventConsumer::Options options = Fast("g", "one");
+  options.claim_idle = absl::Seconds(30);
+  EventConsumer consumer(&redis(), redis_options(), options, Recorder(&seen));
+  consumer.Start();
+  ASSERT_TRUE(seen.WaitForCount(4));
+  EXPECT_TRUE(WaitForNothingPending("g"));
+  EXPECT_THAT(seen.ActorsByShard().at(13),
+              ElementsAre("old0", "old1", "old2", "new"));
 }
 
 TEST_F(EventConsumerTest, GivesUpOnAnEventAfterMaxAttempts) {

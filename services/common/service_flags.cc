@@ -10,6 +10,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/common/flags.h"
 #include "services/common/log.h"
@@ -67,6 +68,14 @@ absl::StatusOr<RedisOptions> RedisOptionsFromFlags() {
 
 ServiceSetup SetUpService(int argc, char** argv, const std::string& name,
                           const char* usage) {
+  // Debian's Abseil is built without NDEBUG, so by default every
+  // absl::Mutex acquisition (gRPC's own mutexes are absl::Mutex too) runs
+  // deadlock detection, which updates a process-wide lock graph under a
+  // global lock: 2-3% of a loaded service's CPU in the benchmarks' profile
+  // (docs/BENCHMARKS.md), and a point of contention between all threads. It
+  // is a debugging aid: the services run without it, the tests (which do
+  // not come through here) keep it. Set before any thread starts.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   BlockTerminationSignals();
   ServiceSetup setup;
   setup.args = ParseFlagsWithEnvironment(argc, argv, usage);

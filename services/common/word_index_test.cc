@@ -31,6 +31,23 @@ TEST(WordsTest, KeepsOtherScriptsAndSplitsAtTheirPunctuation) {
               ElementsAre("бюро", "статистики", "数据"));
 }
 
+TEST(WordsTest, FoldsCaseAndAccentsOfOtherScripts) {
+  EXPECT_THAT(Words("Данные ЁЖИК"), ElementsAre("данные",
+                                                "еж"
+                                                "ик"));
+  EXPECT_THAT(Words("Δεδομένα ΠΟΛΙΤΏΝ"), ElementsAre("δεδομενα", "πολιτων"));
+  EXPECT_THAT(Words("Người dân, dữ liệu"),
+              ElementsAre("nguoi", "dan", "lieu"));  // "du" is a stop word
+  EXPECT_THAT(Words("البَيانات"), ElementsAre("البيانات"));
+}
+
+TEST(WordsTest, HanAndKanaBecomeOverlappingPairs) {
+  EXPECT_THAT(Words("人口普查数据"),
+              ElementsAre("人口", "口普", "普查", "查数", "数据"));
+  EXPECT_THAT(Words("数 census"), ElementsAre("数", "census"));
+  EXPECT_THAT(Words("データ"), ElementsAre("デー", "ータ"));
+}
+
 TEST(WordsTest, CutsOverlongWords) {
   const std::vector<std::string> words =
       Words(absl::StrCat(std::string(100, 'x'), " end"));
@@ -118,6 +135,17 @@ TEST_F(WordIndexTest, EveryWordMustMatchAndTitlesRankFirst) {
   EXPECT_THAT(Docs("privacy roadmaps"), IsEmpty());
   // A rare word weighs more than a common one (idf).
   EXPECT_THAT(Docs("data roadmaps"), ElementsAre("c"));
+}
+
+TEST_F(WordIndexTest, FindsWordsInsideTextWrittenWithoutSpaces) {
+  Put("zh", {{"人口普查数据的质量", 1}});
+  Put("ru", {{"Качество ДАННЫХ переписи", 1}});
+  EXPECT_THAT(Docs("数据"), ElementsAre("zh"));
+  EXPECT_THAT(Docs("普查数据"), ElementsAre("zh"));
+  EXPECT_THAT(Docs("普查数"), ElementsAre("zh"));  // every pair present
+  EXPECT_THAT(Docs("数据普查"), IsEmpty());        // 据普 is not in it
+  EXPECT_THAT(Docs("数据库"), IsEmpty());
+  EXPECT_THAT(Docs("данных"), ElementsAre("ru"));
 }
 
 TEST_F(WordIndexTest, ReindexingReplacesWordsAndDropForgetsTheDocument) {

@@ -6,14 +6,18 @@
 // write only if what was read still holds (compare-and-set); a concurrent
 // change makes the handler read and decide again (Retrying).
 //
-// Reading: every role may read OPEN spaces and their topics (observers
-// read, the brief says, but never post); invite-only spaces are listed to
-// everyone, their topics only to their members and the secretariat.
-// Writing in spaces, conversations and blocks is for MEMBER and
-// SECRETARIAT callers.
+// Spaces, topics and conversations are for MEMBER and SECRETARIAT callers
+// (community.proto); observers and partner tokens are refused them
+// (PERMISSION_DENIED, or NOT_FOUND where the proto says so) and have only
+// the library. Members read OPEN spaces' topics; invite-only spaces are
+// listed to every member, their topics only to their members and the
+// secretariat. A topic one may not read, and a conversation one is not in,
+// answer NOT_FOUND with the same words as one that does not exist.
 #include "services/community/community_service.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/support/async_unary_call.h>
 
 #include <algorithm>
 #include <functional>
@@ -80,7 +84,13 @@ absl::Status Retrying(const std::function<absl::Status()>& attempt) {
       "the record kept changing while this call ran; try again");
 }
 
-// The caller may use spaces, topics and conversations actively.
+// The caller's role lets them use spaces, topics and conversations.
+bool TakesPart(const v1::Principal& caller) {
+  return caller.role() == v1::ROLE_MEMBER ||
+         caller.role() == v1::ROLE_SECRETARIAT;
+}
+
+// PERMISSION_DENIED unless TakesPart.
 absl::Status RequireParticipant(const v1::Principal& caller) {
   return RequireRole(caller, {v1::ROLE_MEMBER, v1::ROLE_SECRETARIAT});
 }
@@ -165,7 +175,9 @@ absl::StatusOr<absl::Time> ReadTimeOf(bool has_time,
 
 // ---- Space rights ----
 
+// `space` as read for `caller` (caller_is_member is theirs).
 bool MayReadTopics(const v1::Principal& caller, const v1::Space& space) {
+  if (!TakesPart(caller)) return false;
   return IsSecretariat(caller) || space.visibility() == v1::Space::OPEN ||
          space.caller_is_member();
 }
@@ -232,13 +244,13 @@ absl::StatusOr<v1::Member> LookUpMember(v1::MembersService::Stub& members,
   return member;
 }
 
-// An ACTIVE member named in `field`; with `participant`, one whose role
-// lets them take part in spaces and conversations (MEMBER or SECRETARIAT).
+// An ACTIVE member named in `field` whose role lets them take part in
+// spaces and conversations (MEMBER or SECRETARIAT): the only accounts that
+// become facilitators, space members or participants.
 absl::StatusOr<v1::Member> ActiveMember(v1::MembersService::Stub& members,
                                         const grpc::ServerContext& context,
                                         absl::string_view field,
-                                        absl::string_view name,
-                                        bool participant) {
+                                        absl::string_view name) {
   CDC_RETURN_IF_ERROR(ParseResourceId(field, name, "members").status());
   absl::StatusOr<v1::Member> member = LookUpMember(members, context, name);
   if (absl::IsNotFound(member.status()) ||
@@ -246,13 +258,54 @@ absl::StatusOr<v1::Member> ActiveMember(v1::MembersService::Stub& members,
     return Invalid(field, absl::StrCat(name, " is not an ACTIVE member"));
   }
   CDC_RETURN_IF_ERROR(member.status());
-  if (participant && member->role() != v1::ROLE_MEMBER &&
+  if (member->role() != v1::ROLE_MEMBER &&
       member->role() != v1::ROLE_SECRETARIAT) {
     return Invalid(field, absl::StrCat(name, " is ", RoleName(member->role()),
                                        ", who cannot take part; only members "
                                        "and the secretariat can"));
   }
   return member;
+}
+
+// For each of `names` ("members/{m}"), whether cdc-members shows it to the
+// caller as an ACTIVE member (members see only ACTIVE ones; the secretariat
+// sees every state). The questions go out together rather than one after
+// another: a page of a space's members may need two hundred answers.
+absl::StatusOr<std::vector<bool>> AreActive(
+    v1::MembersService::Stub& members, const grpc::ServerContext& context,
+    const std::vector<std::string>& names) {
+  struct Pending {
+    v1::GetMemberRequest request;
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::Member>> reader;
+    v1::Member member;
+    grpc::Status status;
+  };
+  grpc::CompletionQueue queue;
+  std::vector<Pending> pending(names.size());  // never resized: tags
+  for (size_t i = 0; i < names.size(); ++i) {
+    Pending& p = pending[i];
+    p.request.set_name(names[i]);
+    p.context = ForwardCaller(context);
+    p.reader = members.AsyncGetMember(p.context.get(), p.request, &queue);
+    p.reader->Finish(&p.member, &p.status, &p);
+  }
+  void* tag = nullptr;
+  bool ok = false;
+  for (size_t done = 0; done < names.size() && queue.Next(&tag, &ok); ++done) {
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  std::vector<bool> active;
+  for (const Pending& p : pending) {
+    if (!p.status.ok() &&
+        p.status.error_code() != grpc::StatusCode::NOT_FOUND) {
+      return FromGrpcStatus(p.status);
+    }
+    active.push_back(p.status.ok() && p.member.state() == v1::Member::ACTIVE);
+  }
+  return active;
 }
 
 }  // namespace
@@ -306,8 +359,8 @@ grpc::Status CommunityService::CreateSpace(
     for (int i = 0; i < in.facilitators_size(); ++i) {
       const std::string field = Indexed("space.facilitators", i);
       CDC_ASSIGN_OR_RETURN(
-          v1::Member m, ActiveMember(*members_, *context, field,
-                                     in.facilitators(i), /*participant=*/true));
+          v1::Member m,
+          ActiveMember(*members_, *context, field, in.facilitators(i)));
       if (!seen.insert(m.name()).second) {
         return Invalid(field, absl::StrCat("repeats ", m.name()));
       }
@@ -373,6 +426,7 @@ grpc::Status CommunityService::GetSpace(grpc::ServerContext* context,
   return Handle("GetSpace", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateCall(*context, *authenticator_));
+    CDC_RETURN_IF_ERROR(RequireParticipant(caller));
     CDC_ASSIGN_OR_RETURN(std::string id,
                          ParseSpaceName("name", request->name()));
     absl::StatusOr<SpaceRecord> record =
@@ -390,6 +444,7 @@ grpc::Status CommunityService::ListSpaces(grpc::ServerContext* context,
   return Handle("ListSpaces", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateCall(*context, *authenticator_));
+    CDC_RETURN_IF_ERROR(RequireParticipant(caller));
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
     v1::Space::State state = request->state();
     if (state == v1::Space::STATE_UNSPECIFIED) state = v1::Space::ACTIVE;
@@ -459,9 +514,9 @@ grpc::Status CommunityService::UpdateSpace(
         std::set<std::string> seen;
         for (int i = 0; i < in.facilitators_size(); ++i) {
           const std::string field = Indexed("space.facilitators", i);
-          CDC_ASSIGN_OR_RETURN(v1::Member m,
-                               ActiveMember(*members_, *context, field,
-                                            in.facilitators(i), true));
+          CDC_ASSIGN_OR_RETURN(
+              v1::Member m,
+              ActiveMember(*members_, *context, field, in.facilitators(i)));
           if (!seen.insert(m.name()).second) {
             return Invalid(field, absl::StrCat("repeats ", m.name()));
           }
@@ -556,6 +611,9 @@ grpc::Status CommunityService::LeaveSpace(grpc::ServerContext* context,
   return Handle("LeaveSpace", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateCall(*context, *authenticator_));
+    // It answers with the space, which only members and the secretariat
+    // may see.
+    CDC_RETURN_IF_ERROR(RequireParticipant(caller));
     CDC_ASSIGN_OR_RETURN(std::string id,
                          ParseSpaceName("name", request->name()));
     CDC_RETURN_IF_ERROR(Retrying([&]() -> absl::Status {
@@ -604,7 +662,7 @@ grpc::Status CommunityService::AddSpaceMember(
       }
       if (!member.has_value()) {
         CDC_ASSIGN_OR_RETURN(member, ActiveMember(*members_, *context, "member",
-                                                  request->member(), false));
+                                                  request->member()));
       }
       CDC_ASSIGN_OR_RETURN(std::optional<v1::SpaceMember> present,
                            store_->GetMember(id, member->name()));
@@ -667,6 +725,7 @@ grpc::Status CommunityService::ListSpaceMembers(
   return Handle("ListSpaceMembers", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateCall(*context, *authenticator_));
+    CDC_RETURN_IF_ERROR(RequireParticipant(caller));
     CDC_ASSIGN_OR_RETURN(std::string id,
                          ParseSpaceName("parent", request->parent()));
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
@@ -684,7 +743,9 @@ grpc::Status CommunityService::ListSpaceMembers(
                        " is invite-only: only its members see who belongs"));
     }
     // Spaces have hundreds of members at most: sorted here, paged by the
-    // position of the last one shown.
+    // position of the last one shown. Members no longer ACTIVE (suspended)
+    // stay in the space but are not shown: cdc-members is asked about the
+    // candidates in order until the page and one more are found.
     CDC_ASSIGN_OR_RETURN(std::vector<v1::SpaceMember> members,
                          store_->Members(id));
     std::vector<std::pair<std::string, v1::SpaceMember>> sorted;
@@ -695,13 +756,29 @@ grpc::Status CommunityService::ListSpaceMembers(
     }
     std::sort(sorted.begin(), sorted.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      if (i == static_cast<size_t>(page_size)) {
+    const size_t wanted = static_cast<size_t>(page_size) + 1;
+    std::vector<size_t> shown;  // positions in `sorted` of ACTIVE members
+    for (size_t next = 0; next < sorted.size() && shown.size() < wanted;) {
+      const size_t end =
+          std::min(sorted.size(), next + (wanted - shown.size()));
+      std::vector<std::string> names;
+      for (size_t i = next; i < end; ++i) {
+        names.push_back(sorted[i].second.member());
+      }
+      CDC_ASSIGN_OR_RETURN(std::vector<bool> active,
+                           AreActive(*members_, *context, names));
+      for (size_t i = next; i < end; ++i) {
+        if (active[i - next]) shown.push_back(i);
+      }
+      next = end;
+    }
+    for (size_t k = 0; k < shown.size(); ++k) {
+      if (k == static_cast<size_t>(page_size)) {
         response->set_next_page_token(
-            EncodePageToken(sorted[i - 1].first, request->parent()));
+            EncodePageToken(sorted[shown[k - 1]].first, request->parent()));
         break;
       }
-      *response->add_space_members() = std::move(sorted[i].second);
+      *response->add_space_members() = std::move(sorted[shown[k]].second);
     }
     return absl::OkStatus();
   });
@@ -806,12 +883,12 @@ grpc::Status CommunityService::CreateTopic(
       return store_->CreateTopic(stored, space->version, request->request_id(),
                                  event);
     }));
+    // A retry answers the topic its first attempt made only if the caller
+    // may still read it (they may have left or been removed since).
     const std::string name = absl::StrCat(request->parent(), "/topics/", made);
-    absl::StatusOr<TopicRecord> topic =
-        store_->GetTopic(space_id, made, caller.member());
-    if (absl::IsNotFound(topic.status())) return NotFound(name);
-    CDC_RETURN_IF_ERROR(topic.status());
-    *response = std::move(topic->topic);
+    CDC_ASSIGN_OR_RETURN(TopicView view, ReadTopic(*store_, caller, name,
+                                                   TopicName{space_id, made}));
+    *response = std::move(view.topic.topic);
     return absl::OkStatus();
   });
 }
@@ -837,6 +914,7 @@ grpc::Status CommunityService::ListTopics(grpc::ServerContext* context,
   return Handle("ListTopics", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller,
                          AuthenticateCall(*context, *authenticator_));
+    CDC_RETURN_IF_ERROR(RequireParticipant(caller));
     CDC_ASSIGN_OR_RETURN(std::string space_id,
                          ParseSpaceName("parent", request->parent()));
     CDC_ASSIGN_OR_RETURN(int page_size, CheckPageSize(request->page_size()));
@@ -1159,7 +1237,7 @@ grpc::Status CommunityService::CreateConversation(
       CDC_RETURN_IF_ERROR(
           ActiveMember(*members_, *context,
                        Indexed("conversation.participants", positions[k]),
-                       participants[k + 1], true)
+                       participants[k + 1])
               .status());
     }
     const std::vector<std::string> others_list(participants.begin() + 1,
@@ -1416,22 +1494,19 @@ grpc::Status CommunityService::CheckTargetAccess(
     };
 
     if (absl::StartsWith(target, "spaces/")) {
+      // A topic the subject may not read (wrong role, or an invite-only
+      // space they are not in) answers as one that does not exist: nothing
+      // of it — title, state, close reason — is told.
       CDC_ASSIGN_OR_RETURN(TopicName parsed, ParseTopicName("target", target));
-      absl::StatusOr<SpaceRecord> space =
-          store_->GetSpace(parsed.space, subject.member());
-      if (absl::IsNotFound(space.status())) return NotFound(target);
-      CDC_RETURN_IF_ERROR(space.status());
-      absl::StatusOr<TopicRecord> topic =
-          store_->GetTopic(parsed.space, parsed.topic, subject.member());
-      if (absl::IsNotFound(topic.status())) return NotFound(target);
-      CDC_RETURN_IF_ERROR(topic.status());
-      const v1::Space& s = space->space;
-      const v1::Topic& t = topic->topic;
+      CDC_ASSIGN_OR_RETURN(TopicView view,
+                           ReadTopic(*store_, subject, target, parsed));
+      const v1::Space& s = view.space.space;
+      const v1::Topic& t = view.topic.topic;
       access.set_space(s.name());
       access.set_title(t.title());
-      access.set_may_read(active && MayReadTopics(subject, s));
+      access.set_may_read(active);
       access.set_may_moderate(active && MayModerate(subject, s));
-      role_check(RequireParticipant(subject).ok());
+      role_check(/*allowed=*/true);  // readers are members or secretariat
       if (!access.may_post()) return absl::OkStatus();
       if (s.state() == v1::Space::ARCHIVED) {
         Refuse(&access, Access::SPACE_ARCHIVED,
@@ -1456,17 +1531,19 @@ grpc::Status CommunityService::CheckTargetAccess(
 
     if (absl::StartsWith(target, "conversations/")) {
       CDC_RETURN_IF_ERROR(ParseConversationName("target", target).status());
+      // A conversation exists only for its participants: nobody, the
+      // secretariat included, learns of another member's one. So the
+      // subject here is the caller: ACTIVE, and a participant.
+      if (subject.member() != caller.member()) return NotFound(target);
       CDC_ASSIGN_OR_RETURN(ConversationRecord record,
-                           ReadConversation(*store_, subject, target));
+                           ReadConversation(*store_, caller, target));
       const v1::Conversation& c = record.conversation;
       *access.mutable_participants() = c.participants();
       access.set_title(c.subject());
-      access.set_may_read(active);
-      role_check(RequireParticipant(subject).ok());
-      if (!access.may_post()) return absl::OkStatus();
+      access.set_may_read(true);
       std::vector<std::string> others;
       for (const std::string& p : c.participants()) {
-        if (p != subject.member()) others.push_back(p);
+        if (p != caller.member()) others.push_back(p);
       }
       if (others.empty()) {
         Refuse(&access, Access::NO_OTHER_PARTICIPANT,
@@ -1474,7 +1551,7 @@ grpc::Status CommunityService::CheckTargetAccess(
         return absl::OkStatus();
       }
       CDC_ASSIGN_OR_RETURN(std::vector<bool> blocking,
-                           store_->BlockedBy(others, subject.member()));
+                           store_->BlockedBy(others, caller.member()));
       for (size_t k = 0; k < others.size(); ++k) {
         if (blocking[k]) {
           Refuse(&access, Access::BLOCKED,

@@ -204,6 +204,14 @@ class CommunityServiceTest : public testing::CommunityServerTest {
 
 std::string Repeat(size_t n) { return std::string(n, 'x'); }
 
+// NOT_FOUND worded exactly as for a `name` that does not exist: what every
+// answer about a conversation one is not in, or a topic one may not read,
+// must be, so that nothing tells it apart from a missing one.
+auto Missing(const std::string& name) {
+  return StatusIs(absl::StatusCode::kNotFound,
+                  ::testing::Eq(absl::StrCat(name, " does not exist")));
+}
+
 // ---- Spaces ----
 
 TEST_F(CommunityServiceTest,
@@ -541,6 +549,7 @@ TEST_F(CommunityServiceTest, ListSpacesPagesByTitleAndFiltersJoinedOnes) {
 TEST_F(CommunityServiceTest, ListSpaceMembersPutsFacilitatorsFirst) {
   const std::string zed = Member("zed@example.org");
   const std::string ann = Member("ann@example.org");
+  const std::string reader = Member("reader@example.org");  // not in it
   ASSERT_THAT(MakeSpace("gaps", v1::Space::OPEN, {NameOf(zed)}), IsOk());
   ASSERT_THAT(JoinAs(other_, "gaps"), IsOk());
   ASSERT_THAT(JoinAs(ann, "gaps"), IsOk());
@@ -551,7 +560,7 @@ TEST_F(CommunityServiceTest, ListSpaceMembersPutsFacilitatorsFirst) {
   do {
     auto page =
         CallC<v1::ListSpaceMembersRequest, v1::ListSpaceMembersResponse>(
-            &Stub::ListSpaceMembers, request, observer_);
+            &Stub::ListSpaceMembers, request, reader);
     ASSERT_THAT(page, IsOk());
     for (const auto& m : page->space_members()) {
       names.push_back(m.display_name());
@@ -561,6 +570,101 @@ TEST_F(CommunityServiceTest, ListSpaceMembersPutsFacilitatorsFirst) {
   } while (!request.page_token().empty());
   EXPECT_THAT(names, ElementsAre("zed@example.org", "ann@example.org",
                                  "bruno@example.org"));
+}
+
+TEST_F(CommunityServiceTest, ListSpaceMembersLeavesOutSuspendedMembers) {
+  const std::string zed = Member("zed@example.org");
+  const std::string ann = Member("ann@example.org");
+  const std::string bob = Member("bob@example.org");
+  ASSERT_THAT(MakeSpace("gaps", v1::Space::OPEN, {NameOf(zed)}), IsOk());
+  for (const std::string& token : {ann, bob, other_}) {
+    ASSERT_THAT(JoinAs(token, "gaps"), IsOk());
+  }
+  v1::SuspendMemberRequest suspend;
+  suspend.set_name(NameOf(ann));
+  suspend.set_reason("Spam.");
+  v1::Member suspended;
+  ASSERT_TRUE(
+      stub_->SuspendMember(As(secretariat_token_).get(), suspend, &suspended)
+          .ok());
+
+  // Page by page (of one), a suspended member is skipped, not a short page.
+  for (const std::string& token : {other_, secretariat_token_}) {
+    SCOPED_TRACE(token);
+    v1::ListSpaceMembersRequest request;
+    request.set_parent(SpaceName("gaps"));
+    request.set_page_size(1);
+    std::vector<std::string> names;
+    do {
+      auto page =
+          CallC<v1::ListSpaceMembersRequest, v1::ListSpaceMembersResponse>(
+              &Stub::ListSpaceMembers, request, token);
+      ASSERT_THAT(page, IsOk());
+      ASSERT_EQ(page->space_members_size(), 1);
+      names.push_back(page->space_members(0).display_name());
+      request.set_page_token(page->next_page_token());
+    } while (!request.page_token().empty());
+    EXPECT_THAT(names, ElementsAre("zed@example.org", "bob@example.org",
+                                   "bruno@example.org"));
+  }
+}
+
+// community.proto: spaces, topics and conversations are for MEMBER and
+// SECRETARIAT callers. Observers and partner tokens have the library only.
+TEST_F(CommunityServiceTest, SpacesAndTopicsAreForMembersAndTheSecretariat) {
+  ASSERT_THAT(MakeSpace("gaps", v1::Space::OPEN, {NameOf(member_)}), IsOk());
+  auto topic = StartTopic(member_, "gaps", "Open question");
+  ASSERT_THAT(topic, IsOk());
+  const std::string& t = topic->name();
+  auto post = Comment(member_, t, "A first answer.");
+  ASSERT_THAT(post, IsOk());
+
+  const auto denied = StatusIs(absl::StatusCode::kPermissionDenied);
+  const std::string partner = NewPartner(member_);
+  for (const std::string& token : {observer_, partner}) {
+    SCOPED_TRACE(token);
+    EXPECT_THAT(GetSpace(token, "gaps"), denied);
+    EXPECT_THAT((CallC<v1::ListSpacesRequest, v1::ListSpacesResponse>(
+                    &Stub::ListSpaces, v1::ListSpacesRequest(), token)),
+                denied);
+    v1::ListTopicsRequest topics;
+    topics.set_parent(SpaceName("gaps"));
+    EXPECT_THAT(ListTopics(token, topics), denied);
+    v1::ListSpaceMembersRequest members;
+    members.set_parent(SpaceName("gaps"));
+    EXPECT_THAT(
+        (CallC<v1::ListSpaceMembersRequest, v1::ListSpaceMembersResponse>(
+            &Stub::ListSpaceMembers, members, token)),
+        denied);
+    v1::LeaveSpaceRequest leave;
+    leave.set_name(SpaceName("gaps"));
+    EXPECT_THAT((CallC<v1::LeaveSpaceRequest, v1::Space>(&Stub::LeaveSpace,
+                                                         leave, token)),
+                denied);
+    EXPECT_THAT(GetTopic(token, t), Missing(t));
+    EXPECT_THAT(MarkRead(token, t), Missing(t));
+    // Nor through cdc-comments: not the thread, not a post in it.
+    v1::ListCommentsRequest on_topic;
+    on_topic.set_target(t);
+    EXPECT_THAT(List(token, on_topic), Missing(t));
+    EXPECT_THAT(GetComment(token, post->name()), Missing(post->name()));
+  }
+  EXPECT_THAT(Flag(partner, post->name()), Missing(post->name()));
+  EXPECT_THAT(Flag(observer_, post->name()), denied);
+
+  // Nor can a facilitator make them members of a space.
+  EXPECT_THAT(
+      AddMember("gaps", NameOf(observer_), member_),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat("member: ", NameOf(observer_),
+                                      " is OBSERVER, who cannot take part"))));
+  v1::ListSpaceMembersRequest members;
+  members.set_parent(SpaceName("gaps"));
+  auto listed =
+      CallC<v1::ListSpaceMembersRequest, v1::ListSpaceMembersResponse>(
+          &Stub::ListSpaceMembers, members, member_);
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_EQ(listed->space_members_size(), 1);
 }
 
 // ---- Topics ----
@@ -598,7 +702,7 @@ TEST_F(CommunityServiceTest, MembersStartTopicsAndEveryoneHearsOfIt) {
                        HasSubstr("join it first")));
   EXPECT_THAT(StartTopic(observer_, "gaps", "Observer"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(GetTopic(observer_, topic->name()), IsOk());
+  EXPECT_THAT(GetTopic(other_, topic->name()), IsOk());  // open to members
 }
 
 TEST_F(CommunityServiceTest, CreateTopicRefusesBadInputWithItsLimits) {
@@ -644,6 +748,29 @@ TEST_F(CommunityServiceTest, CreateTopicRepeatedWithItsRequestIdReturnsIt) {
   ASSERT_THAT(second, IsOk());
   EXPECT_EQ(first->name(), second->name());
   EXPECT_EQ(GetSpace(member_, "gaps")->topic_count(), 1);
+}
+
+TEST_F(CommunityServiceTest, ACreateTopicRetryAnswersOnlyWhatOneMayRead) {
+  ASSERT_THAT(MakeSpace("sensitive", v1::Space::INVITE_ONLY, {NameOf(member_)}),
+              IsOk());
+  ASSERT_THAT(AddMember("sensitive", NameOf(other_), member_), IsOk());
+  auto first = StartTopic(other_, "sensitive", "Once", "Body", {}, "r1");
+  ASSERT_THAT(first, IsOk());
+
+  v1::RemoveSpaceMemberRequest remove;
+  remove.set_space(SpaceName("sensitive"));
+  remove.set_member(NameOf(other_));
+  ASSERT_THAT((CallC<v1::RemoveSpaceMemberRequest, google::protobuf::Empty>(
+                  &Stub::RemoveSpaceMember, remove, member_)),
+              IsOk());
+  EXPECT_THAT(StartTopic(other_, "sensitive", "Once", "Body", {}, "r1"),
+              Missing(first->name()));
+
+  ASSERT_THAT(AddMember("sensitive", NameOf(other_), member_), IsOk());
+  auto again = StartTopic(other_, "sensitive", "Once", "Body", {}, "r1");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->name(), first->name());
+  EXPECT_EQ(GetSpace(member_, "sensitive")->topic_count(), 1);
 }
 
 TEST_F(CommunityServiceTest, TopicsListPinnedFirstThenLatestActivity) {
@@ -718,8 +845,9 @@ TEST_F(CommunityServiceTest, UnreadCountsFollowActivityAndReadPositions) {
   ASSERT_THAT(two, IsOk());
 
   EXPECT_EQ(GetSpace(other_, "gaps")->unread_count(), 2);
-  EXPECT_EQ(GetSpace(member_, "gaps")->unread_count(), 0);    // their own
-  EXPECT_EQ(GetSpace(observer_, "gaps")->unread_count(), 0);  // not a member
+  EXPECT_EQ(GetSpace(member_, "gaps")->unread_count(), 0);  // their own
+  EXPECT_EQ(GetSpace(Member("reader@example.org"), "gaps")->unread_count(),
+            0);  // not a member
   v1::ListTopicsRequest unread;
   unread.set_unread_only(true);
   EXPECT_THAT(TopicTitles(other_, "gaps", unread), ElementsAre("Two", "One"));
@@ -899,9 +1027,7 @@ TEST_F(CommunityServiceTest, ConversationsExistOnlyForTheirParticipants) {
                                               NewPartner(member_)};
   for (const std::string& token : outsiders) {
     SCOPED_TRACE(token);
-    const auto not_found =
-        StatusIs(absl::StatusCode::kNotFound,
-                 HasSubstr(absl::StrCat(c->name(), " does not exist")));
+    const auto not_found = Missing(c->name());
     EXPECT_THAT(GetConversation(token, c->name()), not_found);
     EXPECT_THAT(LeaveConversation(token, c->name()), not_found);
     EXPECT_THAT(MarkConversationRead(token, c->name()), not_found);
@@ -912,7 +1038,13 @@ TEST_F(CommunityServiceTest, ConversationsExistOnlyForTheirParticipants) {
     }
   }
   EXPECT_THAT(GetConversation(third, "conversations/nothing"),
-              StatusIs(absl::StatusCode::kNotFound));
+              Missing("conversations/nothing"));
+  // Nor may the secretariat learn of it by asking about a participant.
+  EXPECT_THAT(Access(secretariat_token_, c->name(), NameOf(member_)),
+              Missing(c->name()));
+  EXPECT_THAT(
+      Access(secretariat_token_, "conversations/nothing", NameOf(member_)),
+      Missing("conversations/nothing"));
   auto mine = Conversations(other_);
   ASSERT_THAT(mine, IsOk());
   ASSERT_EQ(mine->conversations_size(), 1);
@@ -1117,14 +1249,14 @@ TEST_F(CommunityServiceTest, CheckTargetAccessAnswersPerRoleOnTopics) {
   EXPECT_EQ(outsider->reason(), AccessAnswer::NOT_A_SPACE_MEMBER);
   EXPECT_THAT(outsider->message(), HasSubstr("join it first"));
 
-  auto observer = Access(observer_, t);
-  ASSERT_THAT(observer, IsOk());
-  EXPECT_TRUE(observer->may_read());
-  EXPECT_EQ(observer->reason(), AccessAnswer::ROLE_MAY_NOT_POST);
-  auto partner = Access(NewPartner(member_), t);
-  ASSERT_THAT(partner, IsOk());
-  EXPECT_TRUE(partner->may_read());
-  EXPECT_EQ(partner->reason(), AccessAnswer::ROLE_MAY_NOT_POST);
+  // Topics are for members and the secretariat: to an observer or a
+  // partner token (or the secretariat asking about an observer) this one
+  // is as missing as one that does not exist.
+  EXPECT_THAT(Access(member_, "spaces/gaps/topics/nothing"),
+              Missing("spaces/gaps/topics/nothing"));
+  EXPECT_THAT(Access(observer_, t), Missing(t));
+  EXPECT_THAT(Access(NewPartner(member_), t), Missing(t));
+  EXPECT_THAT(Access(secretariat_token_, t, NameOf(observer_)), Missing(t));
 
   EXPECT_TRUE(Access(facilitator, t)->may_moderate());
   auto secretariat = Access(secretariat_token_, t);
@@ -1160,13 +1292,63 @@ TEST_F(CommunityServiceTest, CheckTargetAccessHidesInviteOnlyTopics) {
               IsOk());
   auto topic = StartTopic(member_, "sensitive", "Consent");
   ASSERT_THAT(topic, IsOk());
-  auto outsider = Access(other_, topic->name());
-  ASSERT_THAT(outsider, IsOk());
-  EXPECT_FALSE(outsider->may_read());
-  EXPECT_FALSE(outsider->may_post());
-  EXPECT_EQ(outsider->reason(), AccessAnswer::NOT_A_SPACE_MEMBER);
-  EXPECT_FALSE(Access(observer_, topic->name())->may_read());
-  EXPECT_TRUE(Access(secretariat_token_, topic->name())->may_read());
+  const std::string& t = topic->name();
+  const std::string missing = "spaces/sensitive/topics/nothing";
+  EXPECT_THAT(Access(other_, missing), Missing(missing));
+
+  // Neither its title, nor its state, nor a close reason, nor that it
+  // exists: an outsider's answer is a missing topic's, in every state.
+  EXPECT_THAT(Access(other_, t), Missing(t));
+  EXPECT_THAT(Access(observer_, t), Missing(t));
+  EXPECT_THAT(Access(secretariat_token_, t, NameOf(other_)), Missing(t));
+  ASSERT_THAT(CloseTopic(member_, t, "Confidential findings."), IsOk());
+  EXPECT_THAT(Access(other_, t), Missing(t));
+  ASSERT_THAT(ArchiveTopic(member_, t), IsOk());
+  EXPECT_THAT(Access(other_, t), Missing(t));
+
+  auto secretariat = Access(secretariat_token_, t);
+  ASSERT_THAT(secretariat, IsOk());
+  EXPECT_TRUE(secretariat->may_read());
+  EXPECT_EQ(secretariat->title(), "Consent");
+  auto facilitator = Access(member_, t);
+  ASSERT_THAT(facilitator, IsOk());
+  EXPECT_TRUE(facilitator->may_read());
+  EXPECT_EQ(facilitator->reason(), AccessAnswer::TOPIC_ARCHIVED);
+}
+
+// cdc-comments asks CheckTargetAccess: through it too, an outsider cannot
+// tell a topic of an invite-only space from one that does not exist.
+TEST_F(CommunityServiceTest, CommentsOnAnInviteOnlyTopicAreMissingToOutsiders) {
+  ASSERT_THAT(MakeSpace("sensitive", v1::Space::INVITE_ONLY, {NameOf(member_)}),
+              IsOk());
+  auto topic = StartTopic(member_, "sensitive", "Consent");
+  ASSERT_THAT(topic, IsOk());
+  const std::string& t = topic->name();
+  auto post = Comment(member_, t, "Our registry approach.");
+  ASSERT_THAT(post, IsOk());
+  ASSERT_THAT(CloseTopic(member_, t, "Confidential findings."), IsOk());
+  const std::string missing = "spaces/sensitive/topics/nothing";
+
+  for (const std::string& token :
+       {other_, observer_, NewPartner(other_), NewPartner(member_)}) {
+    SCOPED_TRACE(token);
+    if (token == observer_) {  // who may comment on nothing, anywhere
+      EXPECT_EQ(Comment(token, t, "Hello?").status(),
+                Comment(token, missing, "Hello?").status());
+    } else {
+      EXPECT_THAT(Comment(token, missing, "Hello?"), Missing(missing));
+      EXPECT_THAT(Comment(token, t, "Hello?"), Missing(t));
+    }
+    v1::ListCommentsRequest on_topic;
+    on_topic.set_target(missing);
+    EXPECT_THAT(List(token, on_topic), Missing(missing));
+    on_topic.set_target(t);
+    EXPECT_THAT(List(token, on_topic), Missing(t));
+    EXPECT_THAT(GetComment(token, "comments/0123456789abcdef"),
+                Missing("comments/0123456789abcdef"));
+    EXPECT_THAT(GetComment(token, post->name()), Missing(post->name()));
+  }
+  EXPECT_THAT(GetComment(member_, post->name()), IsOk());
 }
 
 TEST_F(CommunityServiceTest, CheckTargetAccessOnResourcesLetsPartnersPost) {

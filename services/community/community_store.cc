@@ -16,6 +16,7 @@
 #include "services/common/shard_index.h"
 #include "services/common/status_macros.h"
 #include "services/common/word_index.h"
+#include "services/common/word_index_rebuild.h"
 #include "services/community/library_store.h"
 
 namespace cdc::community {
@@ -312,8 +313,10 @@ std::string SpaceIndexKey() { return Prefix(SpacesShardOf()) + "spaces"; }
 std::string JoinedKey(absl::string_view member) {
   return absl::StrCat(Prefix(SpacesShardOf()), "j:", IdOf(member));
 }
+// Where every topic's keys start.
+std::string TopicsRoot() { return Prefix(SpacesShardOf()) + "t:"; }
 std::string TopicPrefix(absl::string_view space) {
-  return absl::StrCat(Prefix(SpacesShardOf()), "t:", space, ":");
+  return absl::StrCat(TopicsRoot(), space, ":");
 }
 std::string TopicKey(absl::string_view space, absl::string_view topic) {
   return absl::StrCat(TopicPrefix(space), topic);
@@ -956,6 +959,30 @@ CommunityStore::SearchTopics(const std::vector<std::string>& words,
     hits.push_back({std::move(record.topic), allowed[i].second});
   }
   return std::make_pair(std::move(hits), total);
+}
+
+absl::StatusOr<int64_t> CommunityStore::RebuildSearchIndex() {
+  return RebuildWordIndex(
+      *redis_,
+      WordIndexSource{
+          .index_prefixes = {TopicIndexPrefix()},
+          .index_match = TopicIndexPrefix() + "*",
+          .record_match = TopicsRoot() + "*",
+          .version_field = "v",
+          // "<space>:<topic>"; the topic's own sets have one more part.
+          .is_record =
+              [](absl::string_view key) {
+                if (!absl::StartsWith(key, TopicsRoot())) return false;
+                const absl::string_view rest = key.substr(TopicsRoot().size());
+                return std::count(rest.begin(), rest.end(), ':') == 1;
+              },
+          .document = [](const RecordFields& fields)
+              -> absl::StatusOr<std::optional<IndexedDocument>> {
+            const v1::Topic topic = ToTopicRecord(fields, 0, "", "").topic;
+            return IndexedDocument{TopicIndexPrefix(), topic.name(),
+                                   TopicTerms(topic)};
+          },
+      });
 }
 
 // ---- Conversations and blocks ----

@@ -235,6 +235,13 @@ class CommunityStore final {
   absl::StatusOr<std::vector<std::string>> ReadableSpaces(
       absl::string_view member, bool secretariat);
 
+  // Empties the word index of topics and puts every topic back from its
+  // record, with the writers' own terms (RebuildWordIndex in
+  // services/common/word_index_rebuild.h; safe beside live writes). Returns
+  // how many topics the index holds. ABORTED when a topic kept changing
+  // while it was read (run it again).
+  absl::StatusOr<int64_t> RebuildSearchIndex();
+
   // ---- Conversations and blocks ----
 
   // NOT_FOUND "conversation" when there is no such conversation (whether

@@ -18,6 +18,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/validation.h"
 #include "services/common/word_index.h"
+#include "services/common/word_index_rebuild.h"
 
 namespace cdc::community {
 
@@ -267,6 +268,10 @@ std::string ResourceSet(absl::string_view kind, absl::string_view value) {
   return absl::StrCat(RPrefix(), "rf:", kind, ":", value);
 }
 
+// The word indexes.
+std::string ResourceWordsPrefix() { return RPrefix() + "ix:"; }
+std::string InitiativeWordsPrefix() { return IPrefix() + "ix:"; }
+
 std::string InitiativeKey(absl::string_view id) {
   return absl::StrCat(IPrefix(), "i:", id);
 }
@@ -365,6 +370,35 @@ std::string StoredResource(v1::Resource r) {
 std::string StoredInitiative(v1::Initiative i) {
   i.clear_etag();
   return i.SerializeAsString();
+}
+
+// What RebuildWordIndex needs of a collection of "<prefix><id>" records,
+// each a "pb" of `Message` with version "ver", whose word index is at
+// `words`; `terms` gives a record's terms, or nullopt when it is not to be
+// found.
+template <typename Message>
+WordIndexSource LibrarySource(
+    const std::string& records, const std::string& words,
+    std::function<std::optional<TermWeights>(const Message&)> terms) {
+  return WordIndexSource{
+      .index_prefixes = {words},
+      .index_match = words + "*",
+      .record_match = records + "*",
+      .version_field = "ver",
+      .is_record =
+          [records](absl::string_view key) {
+            return absl::StartsWith(key, records) &&
+                   key.find(':', records.size()) == absl::string_view::npos;
+          },
+      .document = [words, terms = std::move(terms)](const RecordFields& fields)
+          -> absl::StatusOr<std::optional<IndexedDocument>> {
+        Message record;
+        if (!record.ParseFromString(StringField(fields, "pb"))) {
+          return absl::DataLossError("a stored record does not parse");
+        }
+        return IndexedDocument{words, record.name(), terms(record)};
+      },
+  };
 }
 
 // A view {id, pb, version, endorsements, endorsed, comments} as a record
@@ -517,7 +551,7 @@ absl::StatusOr<v1::Resource> LibraryStore::CreateResource(
         RequestKey(RPrefix() + "rq:", IdOf(resource.shared_by()), request_id);
   }
   w.words = Write::Words::kPut;
-  w.index_prefix = RPrefix() + "ix:";
+  w.index_prefix = ResourceWordsPrefix();
   w.doc = resource.name();
   w.terms = ResourceTerms(resource);
   w.event = event.SerializeAsString();
@@ -637,7 +671,7 @@ absl::StatusOr<v1::Resource> LibraryStore::UpdateResource(
     w.old_entry = w.new_entry = ResourceEntry(current.first);
     MoveEntry(ResourceSets(current.first), ResourceSets(next), false, &w.ops);
     w.words = Write::Words::kPut;
-    w.index_prefix = RPrefix() + "ix:";
+    w.index_prefix = ResourceWordsPrefix();
     w.doc = next.name();
     w.terms = ResourceTerms(next);
     absl::StatusOr<Applied> applied = Apply(w);
@@ -674,7 +708,7 @@ absl::Status LibraryStore::DeleteResource(
     w.ops.emplace_back("del", CommentsKey(id));
     w.ops.emplace_back("del", CommentEventsKey(id));
     w.words = Write::Words::kDrop;
-    w.index_prefix = RPrefix() + "ix:";
+    w.index_prefix = ResourceWordsPrefix();
     w.doc = current.first.name();
     absl::StatusOr<Applied> applied = Apply(w);
     if (IsConcurrentChange(applied.status()) &&
@@ -734,9 +768,11 @@ absl::StatusOr<std::string> LibraryStore::ResourceTitle(
 absl::StatusOr<std::pair<std::vector<LibraryHit>, int64_t>>
 LibraryStore::Search(const std::vector<std::string>& words, int limit,
                      bool resources) {
-  const std::string& prefix = resources ? RPrefix() : IPrefix();
-  CDC_ASSIGN_OR_RETURN(WordMatches matches,
-                       SearchWords(*redis_, prefix + "ix:", words, limit));
+  CDC_ASSIGN_OR_RETURN(
+      WordMatches matches,
+      SearchWords(*redis_,
+                  resources ? ResourceWordsPrefix() : InitiativeWordsPrefix(),
+                  words, limit));
   std::vector<std::vector<std::string>> commands;
   for (const WordMatch& match : matches.best) {
     const std::string id = IdOf(match.doc);
@@ -801,7 +837,7 @@ absl::StatusOr<v1::Initiative> LibraryStore::CreateInitiative(
     w.request_key = RequestKey(
         IPrefix() + "iq:", IdOf(initiative.submitted_by()), request_id);
   }
-  w.index_prefix = IPrefix() + "ix:";
+  w.index_prefix = InitiativeWordsPrefix();
   w.doc = initiative.name();
   if (initiative.review_state() == v1::Initiative::APPROVED) {
     w.words = Write::Words::kPut;
@@ -886,7 +922,7 @@ absl::StatusOr<v1::Initiative> LibraryStore::UpdateInitiative(
       w.ops.emplace_back("z-", InitiativeOrderKey());
       w.ops.emplace_back("z+", InitiativeOrderKey());
     }
-    w.index_prefix = IPrefix() + "ix:";
+    w.index_prefix = InitiativeWordsPrefix();
     w.doc = next.name();
     if (next.review_state() == v1::Initiative::APPROVED) {
       w.words = Write::Words::kPut;
@@ -909,6 +945,29 @@ absl::StatusOr<v1::Initiative> LibraryStore::UpdateInitiative(
     next.set_etag(absl::StrCat(applied->version));
     return next;
   }
+}
+
+absl::StatusOr<int64_t> LibraryStore::RebuildSearchIndex() {
+  CDC_ASSIGN_OR_RETURN(
+      const int64_t resources,
+      RebuildWordIndex(*redis_, LibrarySource<v1::Resource>(
+                                    ResourceKey(""), ResourceWordsPrefix(),
+                                    [](const v1::Resource& r) {
+                                      return std::optional(ResourceTerms(r));
+                                    })));
+  CDC_ASSIGN_OR_RETURN(
+      const int64_t initiatives,
+      RebuildWordIndex(
+          *redis_,
+          LibrarySource<v1::Initiative>(
+              InitiativeKey(""), InitiativeWordsPrefix(),
+              [](const v1::Initiative& i) -> std::optional<TermWeights> {
+                if (i.review_state() != v1::Initiative::APPROVED) {
+                  return std::nullopt;
+                }
+                return InitiativeTerms(i);
+              })));
+  return resources + initiatives;
 }
 
 absl::StatusOr<std::pair<std::vector<LibraryHit>, int64_t>>

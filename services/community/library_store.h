@@ -194,6 +194,17 @@ class LibraryStore final {
   absl::StatusOr<std::pair<std::vector<LibraryHit>, int64_t>> SearchInitiatives(
       const std::vector<std::string>& words, int limit);
 
+  // ---- Search index ----
+
+  // Empties the word indexes of resources and initiatives and puts every
+  // resource and every APPROVED initiative back from its record, with the
+  // writers' own terms (RebuildWordIndex in
+  // services/common/word_index_rebuild.h; safe beside live writes). Returns
+  // how many documents the two indexes hold. ABORTED when a record kept
+  // changing while it was read (run it again); DATA_LOSS for a record that
+  // does not parse.
+  absl::StatusOr<int64_t> RebuildSearchIndex();
+
  private:
   struct Write;
   struct Applied;

@@ -107,14 +107,91 @@ int EventTypeOf(const v1::Event& event) {
 
 // ---- Roles ----
 
-bool OnSection(const v1::CommentRef& ref) {
-  return ref.target_kind() == v1::Comment::TARGET_SECTION;
+// The CommentRef of a comment event; nullptr for any other payload.
+const v1::CommentRef* CommentRefOf(const v1::Event& event) {
+  using Case = v1::Event::PayloadCase;
+  switch (event.payload_case()) {
+    case Case::kCommentCreated:
+      return &event.comment_created().comment();
+    case Case::kCommentReplied:
+      return &event.comment_replied().comment();
+    case Case::kCommentEdited:
+      return &event.comment_edited().comment();
+    case Case::kCommentWithdrawn:
+      return &event.comment_withdrawn().comment();
+    case Case::kCommentEndorsed:
+      return &event.comment_endorsed().comment();
+    case Case::kCommentUnendorsed:
+      return &event.comment_unendorsed().comment();
+    case Case::kCommentFlagged:
+      return &event.comment_flagged().comment();
+    case Case::kCommentHidden:
+      return &event.comment_hidden().comment();
+    case Case::kCommentRestored:
+      return &event.comment_restored().comment();
+    case Case::kDispositionSet:
+      return &event.disposition_set().comment();
+    default:
+      return nullptr;
+  }
 }
 
-std::optional<v1::Event> PartnerView(const v1::Event& event) {
+// The kind of a comment event's target, for the feed: a conversation, or
+// what is not known to be anything else (an unset or future kind, a kind
+// that disagrees with the target's name), is TARGET_CONVERSATION, which
+// nobody sees.
+v1::Comment::TargetKind FeedKind(const v1::CommentRef& ref) {
+  if (absl::StartsWith(ref.target(), "conversations/")) {
+    return v1::Comment::TARGET_CONVERSATION;
+  }
+  switch (ref.target_kind()) {
+    case v1::Comment::TARGET_SECTION:
+    case v1::Comment::TARGET_TOPIC:
+    case v1::Comment::TARGET_RESOURCE:
+      return ref.target_kind();
+    default:
+      return v1::Comment::TARGET_CONVERSATION;
+  }
+}
+
+// How much of an event a role sees.
+enum class Shown { kNothing, kAll, kWithoutActor };
+
+Shown ForSecretariat(const v1::Event& event) {
   using Case = v1::Event::PayloadCase;
-  bool visible = false;
-  bool anonymous = false;
+  if (const v1::CommentRef* ref = CommentRefOf(event)) {
+    // A flagged private message reaches moderators through the
+    // moderation queue of cdc-comments, never through the feed.
+    return FeedKind(*ref) == v1::Comment::TARGET_CONVERSATION ? Shown::kNothing
+                                                              : Shown::kAll;
+  }
+  switch (event.payload_case()) {
+    case Case::kPrivateMessageSent:  // who writes to whom: participants only
+    case Case::PAYLOAD_NOT_SET:      // none, or one this build does not know
+      return Shown::kNothing;
+    default:
+      return Shown::kAll;
+  }
+}
+
+// Public facts only: rounds, the comments on drafts (who endorsed is not
+// public), what the library and the map publish. Spaces, topics and their
+// posts are for members and the secretariat (community.proto); comments on
+// resources are public but not part of the feed's contract.
+Shown ForPartner(const v1::Event& event) {
+  using Case = v1::Event::PayloadCase;
+  if (const v1::CommentRef* ref = CommentRefOf(event)) {
+    if (FeedKind(*ref) != v1::Comment::TARGET_SECTION) return Shown::kNothing;
+    switch (event.payload_case()) {
+      case Case::kCommentFlagged:
+        return Shown::kNothing;
+      case Case::kCommentEndorsed:
+      case Case::kCommentUnendorsed:
+        return Shown::kWithoutActor;
+      default:
+        return Shown::kAll;
+    }
+  }
   switch (event.payload_case()) {
     case Case::kRoundOpened:
     case Case::kRoundExtended:
@@ -123,47 +200,10 @@ std::optional<v1::Event> PartnerView(const v1::Event& event) {
     case Case::kRecordPublished:
     case Case::kResourceShared:
     case Case::kInitiativeApproved:
-      visible = true;
-      break;
-    case Case::kCommentCreated:
-      visible = OnSection(event.comment_created().comment());
-      break;
-    case Case::kCommentReplied:
-      visible = OnSection(event.comment_replied().comment());
-      break;
-    case Case::kCommentEdited:
-      visible = OnSection(event.comment_edited().comment());
-      break;
-    case Case::kCommentWithdrawn:
-      visible = OnSection(event.comment_withdrawn().comment());
-      break;
-    case Case::kCommentEndorsed:
-      visible = OnSection(event.comment_endorsed().comment());
-      anonymous = true;
-      break;
-    case Case::kCommentUnendorsed:
-      visible = OnSection(event.comment_unendorsed().comment());
-      anonymous = true;
-      break;
-    case Case::kCommentHidden:
-      visible = OnSection(event.comment_hidden().comment());
-      break;
-    case Case::kCommentRestored:
-      visible = OnSection(event.comment_restored().comment());
-      break;
-    case Case::kDispositionSet:
-      visible = OnSection(event.disposition_set().comment());
-      break;
-    default:  // CommentFlagged, members, tokens, community, unknown, none
-      break;
+      return Shown::kAll;
+    default:  // members, tokens, drafts, spaces, topics, messages, unknown
+      return Shown::kNothing;
   }
-  if (!visible) return std::nullopt;
-  v1::Event view = event;
-  if (anonymous) {
-    view.clear_actor();
-    view.clear_actor_display_name();
-  }
-  return view;
 }
 
 }  // namespace
@@ -277,14 +317,24 @@ absl::StatusOr<EventFilter> MakeEventFilter(
 // ---- Roles ----
 
 std::optional<v1::Event> ViewForRole(const v1::Event& event, v1::Role role) {
+  Shown shown = Shown::kNothing;
   switch (role) {
     case v1::ROLE_SECRETARIAT:
-      return event;
+      shown = ForSecretariat(event);
+      break;
     case v1::ROLE_PARTNER:
-      return PartnerView(event);
-    default:
-      return std::nullopt;
+      shown = ForPartner(event);
+      break;
+    default:  // WatchEvents is for partners and the secretariat only
+      break;
   }
+  if (shown == Shown::kNothing) return std::nullopt;
+  v1::Event view = event;
+  if (shown == Shown::kWithoutActor) {
+    view.clear_actor();
+    view.clear_actor_display_name();
+  }
+  return view;
 }
 
 }  // namespace cdc::notifications

@@ -51,11 +51,17 @@ struct EventFilter {
 absl::StatusOr<EventFilter> MakeEventFilter(
     const v1::WatchEventsRequest& request);
 
-// What a caller of `role` may see of `event`: the event itself for the
-// SECRETARIAT; for PARTNER only round events (opened, extended, closing
-// soon, closed, record published), comment events on sections except
-// CommentFlagged, ResourceShared and InitiativeApproved, with actor and
-// actor_display_name cleared on (un)endorsements; nothing for other roles.
+// What a caller of `role` may see of `event` on the event feed, or nothing.
+// Private conversations are their participants' alone: no role ever sees
+// PrivateMessageSent or a comment event whose target is a conversation (nor
+// one on a target of no known kind, nor a payload this build does not
+// know). Within that, SECRETARIAT sees every event unchanged (spaces and
+// topics included: it moderates them); PARTNER only round events (opened,
+// extended, closing soon, closed, record published), comment events on
+// sections except CommentFlagged, ResourceShared and InitiativeApproved,
+// with actor and actor_display_name cleared on (un)endorsements; never
+// space, topic or resource-comment events; other roles nothing. The table
+// is in README.md ("The partner feed").
 std::optional<v1::Event> ViewForRole(const v1::Event& event, v1::Role role);
 
 }  // namespace cdc::notifications
