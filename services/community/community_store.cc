@@ -29,6 +29,10 @@ using google::protobuf::util::TimeUtil;
 constexpr int kSearchScan = 5000;
 // ListTopics examines at most this many topics per call.
 constexpr int kTopicScanBudget = 1000;
+// A space's unread count looks at most at this many pinned and this many
+// recently active topics, so a busy space costs bounded work per view; the
+// count stops there ("100 or more").
+constexpr int kUnreadCap = 100;
 
 // Lua shared by the scripts: sort keys and the topic order entry, built
 // exactly as NewestFirstSortKey and IndexEntry build them in C++.
@@ -139,18 +143,29 @@ return 'OK'
 
 // A space as the viewer sees it. KEYS: 1 space, 2 its members, 3 its topic
 // order, 4 the viewer's topic read positions. ARGV: 1 viewer, 2 the prefix
-// of its topics' keys, 3 the space id, 4 "1" to count unread topics.
+// of its topics' keys, 3 the space id, 4 "1" to count unread topics, 5 the
+// most unread topics counted (kUnreadCap).
 // Returns nil for no space, else {fields, member count, viewer's join ms or
 // "", unread topics}.
 const RedisScript& SpaceViewScript() {
-  static const RedisScript* const script = new RedisScript(R"lua(
+  static const RedisScript* const script =
+      new RedisScript(absl::StrCat(kPrelude, R"lua(
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return false end
 local joined = redis.call('HGET', KEYS[2], ARGV[1])
 local unread = 0
 if joined and ARGV[4] == '1' then
   local base = tonumber(joined)
-  for _, entry in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+  -- Only topics active since the viewer joined can be unread: the pinned
+  -- ones, and the first unpinned ones in activity order up to the join
+  -- time; at most ARGV[5] of each are looked at.
+  local cap = tonumber(ARGV[5])
+  local candidates = redis.call('ZRANGEBYLEX', KEYS[3], '[0', '(1', 'LIMIT', 0, cap)
+  for _, entry in ipairs(redis.call('ZRANGEBYLEX', KEYS[3], '[1',
+      '(1' .. newest(base), 'LIMIT', 0, cap)) do
+    candidates[#candidates + 1] = entry
+  end
+  for _, entry in ipairs(candidates) do
     local id = string.sub(entry, string.find(entry, '\1', 1, true) + 1)
     local t = redis.call('HMGET', ARGV[2] .. id, 'state', 'last')
     if t[1] and t[1] ~= '3' then
@@ -159,9 +174,10 @@ if joined and ARGV[4] == '1' then
       if tonumber(t[2] or '0') > read then unread = unread + 1 end
     end
   end
+  if unread > cap then unread = cap end
 end
 return {fields, redis.call('HLEN', KEYS[2]), joined or '', unread}
-)lua");
+)lua"));
   return *script;
 }
 
@@ -607,7 +623,7 @@ absl::StatusOr<SpaceRecord> CommunityStore::GetSpace(absl::string_view id,
                    {SpaceKey(id), MembersKey(id), TopicOrderKey(id),
                     TopicReadKey(viewer)},
                    {std::string(viewer), TopicPrefix(id), std::string(id),
-                    count_unread ? "1" : "0"}));
+                    count_unread ? "1" : "0", absl::StrCat(kUnreadCap)}));
   return ToSpaceRecord(reply, viewer);
 }
 
@@ -644,7 +660,8 @@ absl::StatusOr<Page<SpaceRecord>> CommunityStore::ListSpaces(
       const std::string id(IdOfIndexEntry(candidates[i]));
       calls.push_back({{SpaceKey(id), MembersKey(id), TopicOrderKey(id),
                         TopicReadKey(viewer)},
-                       {std::string(viewer), TopicPrefix(id), id, "1"}});
+                       {std::string(viewer), TopicPrefix(id), id, "1",
+                        absl::StrCat(kUnreadCap)}});
     }
     CDC_ASSIGN_OR_RETURN(auto replies,
                          redis_->EvalMany(SpaceViewScript(), calls));

@@ -128,7 +128,10 @@ grpc::Status CommunityService::Search(grpc::ServerContext* context,
     std::vector<v1::SearchHit> hits;
     int64_t total = 0;
 
-    if (query.kinds.contains(v1::SearchHit::TOPIC)) {
+    // Spaces and topics are for members and the secretariat (observers and
+    // partners read the library and the map).
+    const bool reads_spaces = caller.role() == v1::ROLE_MEMBER || secretariat;
+    if (reads_spaces && query.kinds.contains(v1::SearchHit::TOPIC)) {
       CDC_ASSIGN_OR_RETURN(
           auto topics, store_->SearchTopics(query.words, caller.member(),
                                             secretariat, query.space, depth));

@@ -184,6 +184,9 @@ TEST_F(SearchTest, NobodyFindsWhatTheyMayNotRead) {
     EXPECT_THAT(names, Not(Contains(submitted_))) << token;
   }
   EXPECT_THAT(Names(member_, "private details"), IsEmpty());
+  // Observers read the library and the map, not the spaces.
+  EXPECT_THAT(Names(observer_, "consent"),
+              ::testing::UnorderedElementsAre(resource_, approved_));
 }
 
 TEST_F(SearchTest, AHiddenPostLeavesTheResults) {
