@@ -547,14 +547,15 @@ grpc::Status CommunityService::UpdateSpace(
         if (path == "visibility") next.set_visibility(in.visibility());
         if (path == "state") next.set_state(in.state());
       }
+      // Every facilitator is (made) a member in the same script, so that a
+      // member leaving or being removed meanwhile cannot leave a
+      // facilitator outside their space (the store adds only the missing).
       std::vector<v1::SpaceMember> joining;
       if (set_facilitators) {
         next.clear_facilitators();
         for (const v1::SpaceMember& f : facilitators) {
           next.add_facilitators(f.member());
-          CDC_ASSIGN_OR_RETURN(std::optional<v1::SpaceMember> present,
-                               store_->GetMember(id, f.member()));
-          if (!present.has_value()) joining.push_back(f);
+          joining.push_back(f);
         }
       }
       *next.mutable_update_time() = ToProtoTime(now);
