@@ -4,6 +4,8 @@
 // and checks follows with cdc-community.
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +46,29 @@ class CommunityNotificationsTest
       if (n.event_type() != v1::EVENT_TYPE_MEMBER_APPROVED) out.push_back(n);
     }
     return out;
+  }
+
+  // The event feed (WatchEvents) of `token` from its start, up to the first
+  // event `last` accepts; gives up after 10 s.
+  std::vector<v1::Event> FeedUntil(
+      const std::string& token,
+      const std::function<bool(const v1::Event&)>& last) {
+    auto context = As(token);
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(10));
+    v1::WatchEventsRequest request;
+    request.set_start(v1::WatchEventsRequest::EARLIEST);
+    auto reader = n_->WatchEvents(context.get(), request);
+    std::vector<v1::Event> events;
+    v1::WatchEventsResponse response;
+    while (reader->Read(&response)) {
+      if (!response.has_event()) continue;
+      events.push_back(response.event());
+      if (last(response.event())) break;
+    }
+    context->TryCancel();
+    (void)reader->Finish();
+    return events;
   }
 
   // A Subscribe stream of `token` that gives up after 10 s, so that a
@@ -141,12 +166,18 @@ TEST_F(CommunityNotificationsTest, FollowersOfASpaceHearOfItsNewTopics) {
   EXPECT_EQ(follow->title(), "Space roadmaps");
   ASSERT_THAT(FollowTarget(other_, "spaces/roadmaps"), IsOk());
 
-  auto topic = StartTopic(other_, "roadmaps", "Kenya's roadmap");
+  auto topic = StartTopic(other_, "roadmaps", "Kenya's roadmap", "Let us talk.",
+                          {"kenya", "census"});
   ASSERT_THAT(topic, IsOk());
   Settle();
   auto started = OfType(member_, v1::EVENT_TYPE_TOPIC_STARTED);
   ASSERT_EQ(started.size(), 1u);
   EXPECT_EQ(started[0].target(), topic->name());
+  // Names and the actor only: a follower may have lost access since.
+  EXPECT_THAT(started[0].event().topic_started().tags(), IsEmpty());
+  EXPECT_FALSE(absl::StrContains(started[0].SerializeAsString(), "kenya"));
+  EXPECT_FALSE(
+      absl::StrContains(started[0].SerializeAsString(), "Kenya's roadmap"));
   // The author follows the space too, but is not told of their own topic.
   EXPECT_THAT(OfType(other_, v1::EVENT_TYPE_TOPIC_STARTED), IsEmpty());
 }
@@ -181,6 +212,69 @@ TEST_F(CommunityNotificationsTest,
   // A conversation is not followed: its participants hear of it anyway.
   EXPECT_THAT(FollowTarget(outsider, conversation->name()),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(CommunityNotificationsTest,
+       TheFeedShowsNoConversationAndPartnersNoSpaces) {
+  ASSERT_THAT(MakeSpace("methods"), IsOk());
+  ASSERT_THAT(JoinAs(member_, "methods"), IsOk());
+  ASSERT_THAT(JoinAs(other_, "methods"), IsOk());
+  auto topic =
+      StartTopic(member_, "methods", "Sampling", "Let us talk.", {"sampling"});
+  ASSERT_THAT(topic, IsOk());
+  auto post = Comment(other_, topic->name(), "Use area frames.");
+  ASSERT_THAT(post, IsOk());
+  auto conversation = StartConversation(member_, {NameOf(other_)}, "Figures");
+  ASSERT_THAT(conversation, IsOk());
+  auto message = Comment(member_, conversation->name(), "Between us.");
+  ASSERT_THAT(message, IsOk());
+  ASSERT_THAT(Edit(member_, message->name(), "Between us two."), IsOk());
+  ASSERT_THAT(Flag(other_, message->name()), IsOk());
+  // The conversation's events are in the streams...
+  EXPECT_GE(CommentEvents(conversation->name()).size(), 3u);
+  // ... and the last event of the test, which both feeds show.
+  v1::CreateResourceRequest share;
+  share.mutable_resource()->set_title("Sampling guide");
+  share.mutable_resource()->set_link("https://example.org/sampling");
+  share.mutable_resource()->set_type(v1::Resource::GUIDELINE);
+  auto resource = CallC<v1::CreateResourceRequest, v1::Resource>(
+      &v1::CommunityService::Stub::CreateResource, share, member_);
+  ASSERT_THAT(resource, IsOk());
+  const auto shared = [&](const v1::Event& event) {
+    return event.resource_shared().resource() == resource->name();
+  };
+
+  // The secretariat: spaces and topics (it moderates them), never a
+  // conversation (a flagged message reaches it through moderation).
+  const std::vector<v1::Event> secretariat =
+      FeedUntil(secretariat_token_, shared);
+  ASSERT_FALSE(secretariat.empty());
+  ASSERT_TRUE(shared(secretariat.back()));
+  bool topic_started = false;
+  bool topic_post = false;
+  for (const v1::Event& event : secretariat) {
+    EXPECT_FALSE(event.has_private_message_sent()) << event.DebugString();
+    EXPECT_NE(RefOf(event).target(), conversation->name())
+        << event.DebugString();
+    topic_started |= event.topic_started().topic() == topic->name();
+    topic_post |= RefOf(event).comment() == post->name();
+  }
+  EXPECT_TRUE(topic_started);
+  EXPECT_TRUE(topic_post);
+
+  // A partner: nothing of spaces, topics or conversations.
+  const std::vector<v1::Event> partner = FeedUntil(NewPartner(other_), shared);
+  ASSERT_FALSE(partner.empty());
+  ASSERT_TRUE(shared(partner.back()));
+  for (const v1::Event& event : partner) {
+    EXPECT_FALSE(event.has_space_created() || event.has_topic_started() ||
+                 event.has_private_message_sent())
+        << event.DebugString();
+    if (!RefOf(event).comment().empty()) {
+      EXPECT_EQ(RefOf(event).target_kind(), v1::Comment::TARGET_SECTION)
+          << event.DebugString();
+    }
+  }
 }
 
 TEST_F(CommunityNotificationsTest, OutsidersCannotFollowAnInviteOnlySpace) {

@@ -50,7 +50,7 @@ absl::Status Notifier::Process(const v1::Event& event) {
   notification.set_actor(event.actor());
   notification.set_actor_display_name(event.actor_display_name());
   *notification.mutable_create_time() = event.time();
-  *notification.mutable_event() = event;
+  *notification.mutable_event() = InboxCopy(event);
 
   absl::flat_hash_set<std::string> not_told;
   for (const std::string& name : routing.not_told) {

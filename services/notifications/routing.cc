@@ -583,4 +583,10 @@ Routing RouteEvent(const v1::Event& event) {
   return routing;
 }
 
+v1::Event InboxCopy(const v1::Event& event) {
+  v1::Event copy = event;
+  if (copy.has_topic_started()) copy.mutable_topic_started()->clear_tags();
+  return copy;
+}
+
 }  // namespace cdc::notifications

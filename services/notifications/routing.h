@@ -64,4 +64,12 @@ v1::EventType TypeOf(const v1::Event& event);
 // Who hears of `event`, what about, and in what words.
 Routing RouteEvent(const v1::Event& event);
 
+// What a notification keeps of `event` (Notification.event). Routing reads
+// the event alone, so it cannot tell whether a follower of a space or a
+// topic may still read it (removed from an invite-only space, or the space
+// made invite-only, after they followed: README.md, "Not done"). So what
+// an inbox keeps of a community event is names and the actor, as the
+// summaries say, never its words: TopicStarted loses its tags.
+v1::Event InboxCopy(const v1::Event& event);
+
 }  // namespace cdc::notifications

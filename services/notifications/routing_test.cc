@@ -596,6 +596,47 @@ TEST(CommunityRoutingTest, TopicStartedTellsTheSpacesFollowersButNotTheAuthor) {
   EXPECT_EQ(routing.target, "spaces/s1/topics/t1");
 }
 
+// A follower may have lost access to the space since they followed it
+// (routing cannot know): what they read of a topic or a post in it is
+// names and the actor, never its words.
+TEST(CommunityRoutingTest, WhatAnInboxKeepsOfTopicsIsNamesAndTheActor) {
+  const v1::Event started = ParseEvent(absl::StrCat(kByAna, R"pb(
+    topic_started {
+      topic: "spaces/s1/topics/t1"
+      space: "spaces/s1"
+      author: "members/ana"
+      tags: [ "whistleblowers", "sources" ]
+    })pb"));
+  const v1::Event posted = ParseEvent(absl::StrCat(kByAna, R"pb(
+    comment_replied {
+      comment {
+        comment: "comments/k2"
+        target: "spaces/s1/topics/t1"
+        target_kind: TARGET_TOPIC
+        thread: "comments/k1"
+        author: "members/ana"
+        space: "spaces/s1"
+      }
+      parent: "comments/k1"
+      parent_author: "members/bo"
+    })pb"));
+  for (const v1::Event& event : {started, posted}) {
+    const Routing routing = RouteEvent(event);
+    for (const std::string& summary :
+         {routing.summary, routing.member_summary}) {
+      EXPECT_THAT(summary, ::testing::Not(::testing::HasSubstr("s1")));
+      EXPECT_THAT(summary, ::testing::Not(::testing::HasSubstr("t1")));
+    }
+    EXPECT_THAT(routing.summary, ::testing::StartsWith("Ana López "));
+  }
+  const v1::Event kept = InboxCopy(started);
+  EXPECT_THAT(kept.topic_started().tags(), IsEmpty());
+  EXPECT_EQ(kept.topic_started().topic(), "spaces/s1/topics/t1");
+  EXPECT_EQ(kept.actor_display_name(), "Ana López");
+  // Everything else is kept as it is.
+  EXPECT_EQ(InboxCopy(posted).SerializeAsString(), posted.SerializeAsString());
+}
+
 TEST(CommunityRoutingTest, PrivateMessageReachesOnlyTheOtherParticipants) {
   const Routing routing = RouteEvent(ParseEvent(absl::StrCat(kByAna, R"pb(
     private_message_sent {
