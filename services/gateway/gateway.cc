@@ -243,7 +243,6 @@ class Gateway::Streamed final
                 : absl::StrCat("{\"error\":", ErrorJson(result), "}\n"));
       }
       exchange_->Finish();
-      gateway_->metrics_->StreamClosed();
       Log(LogLevel::kInfo, "http stream ended",
           {{"request_id", request_id_},
            {"code", CodeName(result.code())},
@@ -251,19 +250,24 @@ class Gateway::Streamed final
             std::to_string(absl::ToInt64Milliseconds(absl::Now() - start_))}});
     }
     std::shared_ptr<Streamed> keep;  // released last: this may go with it
-    absl::MutexLock lock(&gateway_->mu_);
-    auto open = gateway_->open_by_caller_.find(caller_);
-    if (open != gateway_->open_by_caller_.end() && --open->second <= 0) {
-      gateway_->open_by_caller_.erase(open);
-    }
-    auto& streams = gateway_->streams_;
-    for (auto it = streams.begin(); it != streams.end(); ++it) {
-      if (it->get() == this) {
-        keep = std::move(*it);
-        streams.erase(it);
-        break;
+    {
+      absl::MutexLock lock(&gateway_->mu_);
+      auto open = gateway_->open_by_caller_.find(caller_);
+      if (open != gateway_->open_by_caller_.end() && --open->second <= 0) {
+        gateway_->open_by_caller_.erase(open);
+      }
+      auto& streams = gateway_->streams_;
+      for (auto it = streams.begin(); it != streams.end(); ++it) {
+        if (it->get() == this) {
+          keep = std::move(*it);
+          streams.erase(it);
+          break;
+        }
       }
     }
+    // Counted closed only once its caller's slot is free again, so that
+    // the gauge never shows room the cap does not give.
+    if (started_) gateway_->metrics_->StreamClosed();
   }
 
   grpc::ClientContext context;
