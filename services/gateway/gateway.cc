@@ -203,14 +203,7 @@ class Gateway::Streamed final
     gateway_->metrics_->Observe(route_, 200, absl::Now() - start_);
     Log(LogLevel::kInfo, "http stream",
         {{"request_id", request_id_}, {"route", route_}});
-    HttpResponse head;
-    head.headers = {{"content-type", format_ == Format::kServerSentEvents
-                                         ? "text/event-stream"
-                                         : "application/x-ndjson"},
-                    {"cache-control", "no-store"},
-                    {"x-accel-buffering", "no"}};
-    head.headers.insert(head.headers.end(), extra_.begin(), extra_.end());
-    exchange_->StartStream(std::move(head));
+    exchange_->StartStream(Head());
     exchange_->OnClose([this, keep = Self()] { context.TryCancel(); });
     started_ = true;
     gateway_->metrics_->StreamOpened();
@@ -229,11 +222,13 @@ class Gateway::Streamed final
 
   void OnDone(const grpc::Status& status) override {
     const absl::Status result = FromGrpcStatus(status);
-    if (!started_) {
-      respond_(ErrorResponse(
-          status.ok() ? absl::InternalError("the stream ended before it began")
-                      : ForClient(status, request_id_),
-          extra_));
+    if (!started_ && status.ok()) {
+      // A stream with nothing in it (an export that matches nothing): a
+      // complete, empty answer.
+      gateway_->metrics_->Observe(route_, 200, absl::Now() - start_);
+      respond_(Head());
+    } else if (!started_) {
+      respond_(ErrorResponse(ForClient(status, request_id_), extra_));
     } else {
       if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
         exchange_->Send(
@@ -274,6 +269,18 @@ class Gateway::Streamed final
   const std::string& caller() const { return caller_; }
 
  private:
+  // The answer's status line and headers.
+  HttpResponse Head() const {
+    HttpResponse head;
+    head.headers = {{"content-type", format_ == Format::kServerSentEvents
+                                         ? "text/event-stream"
+                                         : "application/x-ndjson"},
+                    {"cache-control", "no-store"},
+                    {"x-accel-buffering", "no"}};
+    head.headers.insert(head.headers.end(), extra_.begin(), extra_.end());
+    return head;
+  }
+
   std::shared_ptr<Streamed> Self() {
     absl::MutexLock lock(&gateway_->mu_);
     for (const auto& s : gateway_->streams_) {

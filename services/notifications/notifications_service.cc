@@ -91,13 +91,17 @@ absl::StatusOr<std::pair<std::string, int64_t>> ParseNotificationName(
   return std::make_pair(std::string(parts[1]), seq);
 }
 
-// A notification of the caller's own inbox; PERMISSION_DENIED for another's.
+// A notification of the caller's own inbox. Partners have no inbox
+// (PERMISSION_DENIED); a notification of another inbox is, for the caller,
+// not there: `not_mine` is the answer (the contract says NOT_FOUND for
+// MarkNotificationRead, INVALID_ARGUMENT for MarkAllNotificationsRead).
 absl::StatusOr<int64_t> OwnNotification(const v1::Principal& caller,
                                         absl::string_view field,
-                                        absl::string_view name) {
+                                        absl::string_view name,
+                                        absl::Status not_mine) {
   CDC_ASSIGN_OR_RETURN(auto parsed, ParseNotificationName(field, name));
-  CDC_RETURN_IF_ERROR(
-      OwnInbox(caller, field, absl::StrCat("members/", parsed.first)).status());
+  CDC_RETURN_IF_ERROR(OwnInbox(caller, field, "").status());
+  if (parsed.first != MemberId(caller)) return not_mine;
   return parsed.second;
 }
 
@@ -381,8 +385,10 @@ grpc::Status NotificationsService::MarkNotificationRead(
     v1::Notification* response) {
   return Handle("MarkNotificationRead", [&]() -> absl::Status {
     CDC_ASSIGN_OR_RETURN(v1::Principal caller, impl_->Caller(*context));
-    CDC_ASSIGN_OR_RETURN(int64_t seq,
-                         OwnNotification(caller, "name", request->name()));
+    CDC_ASSIGN_OR_RETURN(
+        int64_t seq, OwnNotification(caller, "name", request->name(),
+                                     absl::NotFoundError(absl::StrCat(
+                                         request->name(), " does not exist"))));
     CDC_ASSIGN_OR_RETURN(InboxItem item,
                          impl_->store_->MarkRead(MemberId(caller), seq));
     *response = std::move(item.notification);
@@ -400,8 +406,11 @@ grpc::Status NotificationsService::MarkAllNotificationsRead(
                          OwnInbox(caller, "parent", request->parent()));
     int64_t up_to = 0;
     if (!request->up_to().empty()) {
-      CDC_ASSIGN_OR_RETURN(up_to,
-                           OwnNotification(caller, "up_to", request->up_to()));
+      CDC_ASSIGN_OR_RETURN(
+          up_to, OwnNotification(caller, "up_to", request->up_to(),
+                                 absl::InvalidArgumentError(
+                                     "up_to: is not a notification of this "
+                                     "inbox")));
     } else {
       // "Everything now" includes broadcasts not yet copied in.
       CDC_RETURN_IF_ERROR(impl_->CatchUp(caller));

@@ -323,11 +323,12 @@ TEST_F(NotificationsTest, ReadStateUnreadCountAndPaging) {
   EXPECT_EQ(Unread(member_), base - 1);
   EXPECT_EQ(Inbox(member_, /*unread_only=*/true).size(),
             static_cast<size_t>(base - 1));
-  // Another member's notification is not theirs to mark.
+  // Another member's notification is, for them, not there (the contract).
   EXPECT_THAT(
       (CallN<v1::MarkNotificationReadRequest, v1::Notification>(
           &v1::NotificationsService::Stub::MarkNotificationRead, mark, bo_)),
-      StatusIs(absl::StatusCode::kPermissionDenied));
+      StatusIs(absl::StatusCode::kNotFound,
+               ::testing::HasSubstr("does not exist")));
   mark.set_name(MemberOf(member_) + "/notifications/99999");
   EXPECT_THAT((CallN<v1::MarkNotificationReadRequest, v1::Notification>(
                   &v1::NotificationsService::Stub::MarkNotificationRead, mark,
