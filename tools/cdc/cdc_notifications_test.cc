@@ -196,7 +196,7 @@ TEST_F(CdcNotificationsTest, ListsCountsAndMarksAReplyRead) {
 
   // Another member's notification is not in the caller's inbox.
   EXPECT_THAT(Fails(bo_, {"notification", "read", reply.name()}, 1),
-              StartsWith("cdc: PERMISSION_DENIED: "));
+              StartsWith("cdc: NOT_FOUND: "));
 }
 
 TEST_F(CdcNotificationsTest, FollowsASectionAndAThreadAndUnfollowsThem) {
