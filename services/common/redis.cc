@@ -39,42 +39,65 @@ absl::Status ErrorReplyStatus(absl::string_view text) {
   return absl::InternalError(absl::StrCat("redis: ", text));
 }
 
-// Copies a hiredis reply; error replies become a status.
-absl::StatusOr<RedisReply> Convert(const redisReply* reply) {
-  RedisReply out;
-  switch (reply->type) {
-    case REDIS_REPLY_STRING:
-      out.type = RedisReply::Type::kString;
-      out.str.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::kStatus;
-      out.str.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = RedisReply::Type::kInteger;
-      out.integer = reply->integer;
-      break;
-    case REDIS_REPLY_NIL:
-      out.type = RedisReply::Type::kNil;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = RedisReply::Type::kArray;
-      out.elements.reserve(reply->elements);
-      for (size_t i = 0; i < reply->elements; ++i) {
-        // An error inside an array (EXEC, scripts) fails the whole reply.
-        CDC_ASSIGN_OR_RETURN(RedisReply element, Convert(reply->element[i]));
-        out.elements.push_back(std::move(element));
-      }
-      break;
-    case REDIS_REPLY_ERROR:
-      return ErrorReplyStatus(absl::string_view(reply->str, reply->len));
-    default:
-      return absl::InternalError(
-          absl::StrCat("redis: unexpected reply type ", reply->type));
-  }
-  return out;
+// hiredis builds the replies of the pooled connections through these
+// functions, straight into RedisReply objects: one allocation per string
+// instead of hiredis' own reply objects copied afterwards (a page of 50
+// comments is 3,000 strings; building them twice was a fifth of
+// cdc-comments' CPU in the list benchmark, docs/BENCHMARKS.md). An array's
+// elements are built in place in its `elements`, sized when the array
+// starts, so their addresses hold. An error reply, at the top or inside an
+// array, is kept aside in the connection's ReplyErrors (the reader's
+// privdata): the whole reply then becomes that error's status.
+struct ReplyErrors {
+  bool seen = false;
+  std::string first;  // the first error reply's text
+};
+
+RedisReply* NewReplyNode(const redisReadTask* task) {
+  if (task->parent == nullptr) return new RedisReply();
+  auto* parent = static_cast<RedisReply*>(task->parent->obj);
+  return &parent->elements[task->idx];
 }
+
+void* CreateStringReply(const redisReadTask* task, char* text, size_t len) {
+  RedisReply* reply = NewReplyNode(task);
+  if (task->type == REDIS_REPLY_ERROR) {
+    auto* errors = static_cast<ReplyErrors*>(task->privdata);
+    if (!errors->seen) {
+      errors->seen = true;
+      errors->first.assign(text, len);
+    }
+    return reply;  // left nil; the reply becomes an error status
+  }
+  reply->type = task->type == REDIS_REPLY_STATUS ? RedisReply::Type::kStatus
+                                                 : RedisReply::Type::kString;
+  reply->str.assign(text, len);
+  return reply;
+}
+
+void* CreateArrayReply(const redisReadTask* task, int elements) {
+  RedisReply* reply = NewReplyNode(task);
+  reply->type = RedisReply::Type::kArray;
+  if (elements > 0) reply->elements.resize(static_cast<size_t>(elements));
+  return reply;
+}
+
+void* CreateIntegerReply(const redisReadTask* task, long long value) {
+  RedisReply* reply = NewReplyNode(task);
+  reply->type = RedisReply::Type::kInteger;
+  reply->integer = value;
+  return reply;
+}
+
+void* CreateNilReply(const redisReadTask* task) { return NewReplyNode(task); }
+
+// hiredis frees only a top-level reply (one it gives up on midway), which
+// owns everything built under it.
+void FreeReply(void* reply) { delete static_cast<RedisReply*>(reply); }
+
+redisReplyObjectFunctions kReplyFunctions = {
+    CreateStringReply, CreateArrayReply, CreateIntegerReply, CreateNilReply,
+    FreeReply};
 
 // Argument vectors in the shape hiredis wants, pointing into `argv`.
 struct ArgvView {
@@ -146,10 +169,14 @@ RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
-// One hiredis context. Once `broken()` it must not be used again.
+// One hiredis context, whose replies are built as RedisReply objects
+// (kReplyFunctions). Once `broken()` it must not be used again.
 class RedisClient::Connection {
  public:
-  explicit Connection(redisContext* context) : context_(context) {}
+  explicit Connection(redisContext* context) : context_(context) {
+    context_->reader->fn = &kReplyFunctions;
+    context_->reader->privdata = &errors_;
+  }
   ~Connection() { redisFree(context_); }
 
   bool broken() const { return context_->err != 0; }
@@ -160,11 +187,10 @@ class RedisClient::Connection {
 
   absl::StatusOr<RedisReply> Command(const std::vector<std::string>& argv) {
     ArgvView view(argv);
-    ReplyPtr reply(static_cast<redisReply*>(
-        redisCommandArgv(context_, static_cast<int>(argv.size()),
-                         view.pointers.data(), view.lengths.data())));
+    void* reply = redisCommandArgv(context_, static_cast<int>(argv.size()),
+                                   view.pointers.data(), view.lengths.data());
     if (reply == nullptr) return IoError();
-    return Convert(reply.get());
+    return Take(reply);
   }
 
   absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> Pipeline(
@@ -180,16 +206,28 @@ class RedisClient::Connection {
     std::vector<absl::StatusOr<RedisReply>> results;
     results.reserve(commands.size());
     for (size_t i = 0; i < commands.size(); ++i) {
-      void* raw = nullptr;
-      if (redisGetReply(context_, &raw) != REDIS_OK) return IoError();
-      ReplyPtr reply(static_cast<redisReply*>(raw));
-      results.push_back(Convert(reply.get()));
+      void* reply = nullptr;
+      if (redisGetReply(context_, &reply) != REDIS_OK) return IoError();
+      results.push_back(Take(reply));
     }
     return results;
   }
 
  private:
+  // One whole reply from the reader: the reply, or the status of the
+  // first error reply in it.
+  absl::StatusOr<RedisReply> Take(void* raw) {
+    std::unique_ptr<RedisReply> reply(static_cast<RedisReply*>(raw));
+    if (errors_.seen) {
+      absl::Status error = ErrorReplyStatus(errors_.first);
+      errors_ = ReplyErrors();
+      return error;
+    }
+    return std::move(*reply);
+  }
+
   redisContext* context_;  // owned
+  ReplyErrors errors_;     // of the reply being read
 };
 
 // Open connections, shared by all threads. Connects lazily and backs off

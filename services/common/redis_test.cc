@@ -133,6 +133,33 @@ TEST_F(RedisClientTest, ArrayRepliesKeepOrderAndNilElements) {
   EXPECT_THAT(empty->elements, SizeIs(0));
 }
 
+// Replies are built in place (redis.cc): arrays inside arrays, and replies
+// long enough to arrive in several reads, keep their shape.
+TEST_F(RedisClientTest, NestedAndLongArrayRepliesKeepTheirShape) {
+  ASSERT_THAT(redis().Command({"XADD", "stream", "1-1", "f", "v", "g", "w"}),
+              IsOk());
+  absl::StatusOr<RedisReply> entries =
+      redis().Command({"XRANGE", "stream", "-", "+"});
+  ASSERT_THAT(entries, IsOk());
+  ASSERT_THAT(entries->elements, SizeIs(1));
+  const RedisReply& entry = entries->elements[0];
+  ASSERT_THAT(entry.elements, SizeIs(2));
+  EXPECT_EQ(entry.elements[0].str, "1-1");
+  ASSERT_THAT(entry.elements[1].elements, SizeIs(4));
+  EXPECT_EQ(entry.elements[1].elements[3].str, "w");
+
+  std::vector<std::string> push = {"RPUSH", "long"};
+  for (int i = 0; i < 5000; ++i) {
+    push.push_back(std::string(100, static_cast<char>('a' + i % 26)));
+  }
+  ASSERT_THAT(redis().Command(push), IsOk());
+  absl::StatusOr<RedisReply> all =
+      redis().Command({"LRANGE", "long", "0", "-1"});
+  ASSERT_THAT(all, IsOk());
+  ASSERT_THAT(all->elements, SizeIs(5000));
+  EXPECT_EQ(all->elements[4999].str, std::string(100, 'a' + 4999 % 26));
+}
+
 TEST_F(RedisClientTest, ErrorReplyIsInternalAndTheClientCarriesOn) {
   EXPECT_THAT(redis().Command({"NOSUCHCOMMAND", "x"}),
               StatusIs(absl::StatusCode::kInternal,

@@ -76,6 +76,7 @@ absl::StatusOr<RecordFields> ToRecordFields(const RedisReply& reply) {
     return absl::InternalError("redis: expected field/value pairs");
   }
   RecordFields fields;
+  fields.reserve(reply.elements.size() / 2);
   for (size_t i = 0; i < reply.elements.size(); i += 2) {
     fields[reply.elements[i].str] = reply.elements[i + 1].str;
   }

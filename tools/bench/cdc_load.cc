@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -49,11 +50,17 @@ ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measured load");
 ABSL_FLAG(int64_t, requests, 0,
           "> 0: exactly this many operations, no warm-up (fill: comments)");
 ABSL_FLAG(int, channels, 2, "gRPC channels, each a connection of its own");
+ABSL_FLAG(std::vector<std::string>, cpu_of, {},
+          "NAME=PID,...: processes whose CPU time per operation is reported");
 ABSL_FLAG(absl::Duration, progress, absl::ZeroDuration(),
           "progress on stderr this often (0: none)");
 
 ABSL_FLAG(int, payload_bytes, 16, "echo: payload size");
 ABSL_FLAG(int, body_chars, 500, "comments' length in characters");
+ABSL_FLAG(bool, request_ids, true,
+          "create-comment: send a request_id, as the web UI does");
+ABSL_FLAG(std::string, language, "",
+          "create-comment: the comment's language (the UI sends none)");
 ABSL_FLAG(int, page_size, 50, "list-comments: comments a page");
 ABSL_FLAG(int, pages, 20, "list-comments: how many first pages are read");
 
@@ -112,6 +119,16 @@ Common CommonFromFlags(const std::string& command) {
   common.load.requests = absl::GetFlag(FLAGS_requests);
   common.load.progress = absl::GetFlag(FLAGS_progress);
   common.channels = absl::GetFlag(FLAGS_channels);
+  common.request_ids = absl::GetFlag(FLAGS_request_ids);
+  common.language = absl::GetFlag(FLAGS_language);
+  for (const std::string& entry : absl::GetFlag(FLAGS_cpu_of)) {
+    const size_t equals = entry.find('=');
+    int pid = 0;
+    if (equals != std::string::npos &&
+        absl::SimpleAtoi(entry.substr(equals + 1), &pid) && pid > 0) {
+      common.cpu_of.emplace_back(entry.substr(0, equals), pid);
+    }
+  }
   return common;
 }
 

@@ -197,6 +197,7 @@ absl::StatusOr<BenchResult> RunFanout(const Common& common,
   const Account& writer = accounts[streams];
   const std::string run = absl::StrCat("f", absl::ToUnixMicros(absl::Now()));
   int64_t missed = 0;
+  const CpuMeter cpu(common);
   for (int e = 0; e < events; ++e) {
     v1::CreateCommentRequest request;
     request.mutable_comment()->set_target(target);
@@ -244,6 +245,7 @@ absl::StatusOr<BenchResult> RunFanout(const Common& common,
     result.set_ok(result.ok() + 1);
     absl::SleepFor(absl::Milliseconds(100));  // the next event on its own
   }
+  cpu.Report(events, &result);
   close_all();
 
   FillLatency(to_last, &result);

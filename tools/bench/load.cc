@@ -62,6 +62,7 @@ class Runner final {
     LoadStats stats;
     stats.latency = std::move(latency_);
     stats.ok = ok_.load();
+    stats.ended = ended_.load();
     {
       absl::MutexLock lock(&mu_);
       stats.errors = errors_;

@@ -51,7 +51,8 @@ struct LoadStats {
   int64_t ok = 0;
   std::map<std::string, int64_t> errors;  // by label
   absl::Duration elapsed;                 // the measured window
-  double throughput() const;              // ok per second of `elapsed`
+  int64_t ended = 0;          // every operation that ended, warm-up included
+  double throughput() const;  // ok per second of `elapsed`
 };
 
 // Nanoseconds on the monotonic clock the engine measures with.

@@ -1,14 +1,26 @@
 #include "tools/bench/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace cdc::bench {
 namespace {
+
+constexpr char kCpuPrefix[] = "cpu_us_per_op.";
+
+// A result's CPU time per operation in `process` ("all": every process
+// measured), rounded; "" when not measured.
+std::string Cpu(const BenchResult& r, const std::string& process) {
+  auto it = r.figures().find(absl::StrCat(kCpuPrefix, process));
+  if (it == r.figures().end()) return "";
+  return absl::StrFormat("%.0f", it->second);
+}
 
 // Milliseconds with three significant digits.
 std::string Ms(double us) {
@@ -118,8 +130,8 @@ std::string Report(const std::vector<BenchResult>& results) {
   const BenchResult* echo = Find(results, "echo");
   std::string out =
       "| scenario | load | ok | errors | throughput /s | × echo | p50 ms | "
-      "p90 ms | p99 ms | max ms | target | holds |\n"
-      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n";
+      "p90 ms | p99 ms | max ms | CPU µs/op | target | holds |\n"
+      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n";
   for (const BenchResult& r : results) {
     int64_t errors = 0;
     for (const auto& [label, n] : r.errors()) errors += n;
@@ -136,13 +148,42 @@ std::string Report(const std::vector<BenchResult>& results) {
         " | ", ratio, " | ", Ms(r.latency().p50_us()), " | ",
         r.latency().p90_us() > 0 ? Ms(r.latency().p90_us()) : "–", " | ",
         Ms(r.latency().p99_us()), " | ", Ms(r.latency().max_us()), " | ",
-        wanted, " | ", holds, " |\n");
+        Cpu(r, "all"), " | ", wanted, " | ", holds, " |\n");
+  }
+  // Where each operation's CPU time went, by process.
+  std::vector<std::string> processes;
+  for (const BenchResult& r : results) {
+    for (const auto& [name, value] : r.figures()) {
+      if (!absl::StartsWith(name, kCpuPrefix)) continue;
+      const std::string process = name.substr(sizeof(kCpuPrefix) - 1);
+      if (process != "all" && std::find(processes.begin(), processes.end(),
+                                        process) == processes.end()) {
+        processes.push_back(process);
+      }
+    }
+  }
+  std::sort(processes.begin(), processes.end());
+  if (!processes.empty()) {
+    absl::StrAppend(&out, "\nCPU time per operation, µs, by process:\n\n",
+                    "| scenario | ", absl::StrJoin(processes, " | "),
+                    " |\n|---|");
+    for (size_t i = 0; i < processes.size(); ++i) out += "--:|";
+    out += "\n";
+    for (const BenchResult& r : results) {
+      if (Cpu(r, "all").empty()) continue;
+      absl::StrAppend(&out, "| ", r.scenario(), " |");
+      for (const std::string& p : processes) {
+        absl::StrAppend(&out, " ", Cpu(r, p), " |");
+      }
+      out += "\n";
+    }
   }
   std::string figures;
   for (const BenchResult& r : results) {
     const std::map<std::string, double> sorted(r.figures().begin(),
                                                r.figures().end());
     for (const auto& [name, value] : sorted) {
+      if (absl::StartsWith(name, kCpuPrefix)) continue;
       absl::StrAppend(&figures, "| ", r.scenario(), " | ", name, " | ",
                       std::fabs(value) >= 100 || value == std::floor(value)
                           ? absl::StrFormat("%.0f", value)

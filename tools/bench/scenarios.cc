@@ -1,9 +1,11 @@
 #include "tools/bench/scenarios.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <utility>
@@ -69,6 +71,27 @@ std::string RunId() {
   return absl::StrCat("b", absl::ToUnixMicros(absl::Now()));
 }
 
+// User + system CPU time of process `pid` (0: this one) so far, in
+// microseconds; -1 when it cannot be read.
+int64_t CpuMicros(int pid) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/stat")
+                            : absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // The command name (field 2) may hold spaces: count from after it.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(text).substr(close + 2), ' ');
+  int64_t user = 0, system = 0;
+  // utime and stime are fields 14 and 15 of the whole line.
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) ||
+      !absl::SimpleAtoi(fields[12], &system)) {
+    return -1;
+  }
+  return (user + system) * 1'000'000 / sysconf(_SC_CLK_TCK);
+}
+
 absl::StatusOr<int64_t> UsedMemory(RedisClient& redis) {
   CDC_ASSIGN_OR_RETURN(RedisReply info, redis.Command({"INFO", "memory"}));
   for (absl::string_view line : absl::StrSplit(info.str, "\r\n")) {
@@ -127,6 +150,27 @@ BenchResult NewResult(const Common& common, const std::string& description,
   return result;
 }
 
+CpuMeter::CpuMeter(const Common& common) : processes_(common.cpu_of) {
+  processes_.emplace_back("generator", 0);
+  for (const auto& [name, pid] : processes_) before_.push_back(CpuMicros(pid));
+}
+
+void CpuMeter::Report(int64_t operations, BenchResult* result) const {
+  if (operations <= 0) return;
+  double total = 0;
+  for (size_t i = 0; i < processes_.size(); ++i) {
+    const int64_t after = CpuMicros(processes_[i].second);
+    if (after < 0 || before_[i] < 0) continue;
+    const double per_op = static_cast<double>(after - before_[i]) / operations;
+    (*result->mutable_figures())[absl::StrCat("cpu_us_per_op.",
+                                              processes_[i].first)] = per_op;
+    total += per_op;
+  }
+  if (processes_.size() > 1) {
+    (*result->mutable_figures())["cpu_us_per_op.all"] = total;
+  }
+}
+
 std::string CommentBody(const std::string& prefix, int chars) {
   static constexpr absl::string_view kFiller =
       "Citizen data can fill gaps in official statistics when its "
@@ -143,7 +187,10 @@ BenchResult Measure(const Common& common, const std::string& description,
                     const std::string& address, const StartOperation& start,
                     const ErrorSamples& samples) {
   BenchResult result = NewResult(common, description, address);
+  const CpuMeter cpu(common);
   LoadStats stats = RunLoad(common.load, start);
+  // Over the whole run, warm-up included, as are its operations.
+  cpu.Report(stats.ended, &result);
   result.set_ok(stats.ok);
   for (const auto& [label, n] : stats.errors) {
     (*result.mutable_errors())[label] = n;
@@ -185,7 +232,10 @@ absl::StatusOr<BenchResult> RunCreateComment(
   CDC_ASSIGN_OR_RETURN(auto stubs, Stubs<v1::CommentsService>(common, address));
   using Slot = UnarySlot<v1::CreateCommentRequest, v1::Comment>;
   auto slots = MakeSlots<Slot>(common);
-  for (auto& slot : slots) slot->request.mutable_comment()->set_target(target);
+  for (auto& slot : slots) {
+    slot->request.mutable_comment()->set_target(target);
+    slot->request.mutable_comment()->set_language(common.language);
+  }
   const std::string run = RunId();
   std::atomic<int64_t> counter{0};
   ErrorSamples samples;
@@ -193,7 +243,9 @@ absl::StatusOr<BenchResult> RunCreateComment(
     Slot& s = *slots[i];
     const int64_t n = counter.fetch_add(1);
     s.context = CallContext(accounts[i % accounts.size()].token);
-    s.request.set_request_id(absl::StrCat(run, "-", n));
+    if (common.request_ids) {
+      s.request.set_request_id(absl::StrCat(run, "-", n));
+    }
     s.request.mutable_comment()->set_body(CommentBody(
         absl::StrCat("Comment ", n, " of ", run, ". "), body_chars));
     stubs[i % stubs.size()]->async()->CreateComment(
@@ -203,7 +255,12 @@ absl::StatusOr<BenchResult> RunCreateComment(
   return Measure(
       common,
       absl::StrCat("CommentsService.CreateComment on ", target, ", ",
-                   body_chars, "-character body, request_id, as ",
+                   body_chars, "-character body",
+                   common.request_ids ? ", request_id" : ", no request_id",
+                   common.language.empty()
+                       ? ""
+                       : absl::StrCat(", language ", common.language),
+                   ", as ",
                    std::min<size_t>(accounts.size(), SlotCount(common.load)),
                    " members"),
       address, start, samples);
@@ -413,8 +470,15 @@ absl::StatusOr<BenchResult> RunFill(const Common& common,
   int64_t earlier_comments = 0;
   if (!baseline_path.empty()) {
     CDC_ASSIGN_OR_RETURN(BenchResult baseline, ReadResult(baseline_path));
-    before = static_cast<int64_t>(baseline.figures().at("used_memory_before"));
-    earlier_comments = static_cast<int64_t>(baseline.figures().at("comments"));
+    auto before_it = baseline.figures().find("used_memory_before");
+    auto comments_it = baseline.figures().find("comments");
+    if (before_it == baseline.figures().end() ||
+        comments_it == baseline.figures().end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--baseline: ", baseline_path, " is not the result of a fill"));
+    }
+    before = static_cast<int64_t>(before_it->second);
+    earlier_comments = static_cast<int64_t>(comments_it->second);
   }
   CDC_ASSIGN_OR_RETURN(
       BenchResult result,
@@ -432,7 +496,7 @@ absl::StatusOr<BenchResult> RunFill(const Common& common,
   figures["bytes_per_comment_beyond_text"] = per_comment - body_chars;
   result.add_notes(absl::StrCat(
       "Redis INFO used_memory ", before, " -> ", after, " bytes over ",
-      comments, " comments of ", body_chars,
+      static_cast<int64_t>(comments), " comments of ", body_chars,
       " characters created through CreateComment",
       baseline_path.empty() ? "" : " (this fill and the one before it)"));
   return result;

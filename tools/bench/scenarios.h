@@ -17,6 +17,16 @@ struct Common {
   std::string scenario;  // the result's name
   LoadOptions load;
   int channels = 2;  // gRPC channels, each its own connection
+  // Processes whose CPU time per operation is reported (figures
+  // "cpu_us_per_op.<name>"), e.g. {"comments", 1234}; the generator itself
+  // is always counted as "generator".
+  std::vector<std::pair<std::string, int>> cpu_of;
+  // What a created comment carries beyond its target and body. The web UI
+  // sends a request_id and no language (the service then asks cdc-members
+  // for the author's); the others are experiments that show what those
+  // cost.
+  bool request_ids = true;
+  std::string language;  // "" as the UI
 };
 
 // The baseline: EchoService.Echo with a `payload_bytes` payload.
@@ -101,6 +111,20 @@ BenchResult NewResult(const Common& common, const std::string& description,
                       const std::string& address);
 // Sets the result's latency percentiles and histogram from `h`.
 void FillLatency(const LatencyHistogram& h, BenchResult* result);
+
+// The CPU time (user + system) that the processes of `common.cpu_of` and
+// this one spend from construction to Report, per operation: figures
+// "cpu_us_per_op.<name>" and ".all". A cost that other load on the
+// machine hardly moves, unlike throughput.
+class CpuMeter final {
+ public:
+  explicit CpuMeter(const Common& common);
+  void Report(int64_t operations, BenchResult* result) const;
+
+ private:
+  std::vector<std::pair<std::string, int>> processes_;  // generator: pid 0
+  std::vector<int64_t> before_;                         // microseconds
+};
 
 // Reads a result written by WriteResult.
 absl::StatusOr<BenchResult> ReadResult(const std::string& path);
