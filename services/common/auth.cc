@@ -104,6 +104,20 @@ absl::StatusOr<v1::Principal> AuthenticateCall(
   return authenticator.Authenticate(*token);
 }
 
+std::string PeerIp(const grpc::ServerContextBase& context) {
+  // "ipv4:127.0.0.1:5555", "ipv6:[::1]:5555", "unix:/path", "unix:".
+  const std::string peer = context.peer();
+  if (absl::StartsWith(peer, "unix")) return "local";
+  const size_t start = peer.find(':') + 1;
+  const size_t end = peer.rfind(':');
+  if (start == 0 || end <= start) return "";
+  std::string address = peer.substr(start, end - start);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  return address;
+}
+
 std::string RoleName(v1::Role role) {
   std::string name = v1::Role_Name(role);
   return absl::StartsWith(name, "ROLE_") ? name.substr(5) : name;

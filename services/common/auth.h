@@ -61,6 +61,15 @@ std::unique_ptr<grpc::ClientContext> ForwardCaller(
     const grpc::ServerContextBase& context,
     absl::Duration timeout = absl::Seconds(5));
 
+// Metadata under which the gateway passes its client's IP address to the
+// service it calls (cdc-members counts failed sign-ins by it). A service
+// believes it only from peers it trusts: anyone may send the key.
+inline constexpr char kClientAddressKey[] = "x-cdc-client-address";
+
+// The IP the gRPC peer of `context` connects from ("127.0.0.1", "::1"), or
+// "local" for a Unix socket; "" when gRPC reports none.
+std::string PeerIp(const grpc::ServerContextBase& context);
+
 // PERMISSION_DENIED unless the principal's role is one of `allowed`.
 absl::Status RequireRole(const v1::Principal& principal,
                          std::initializer_list<v1::Role> allowed);

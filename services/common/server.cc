@@ -15,6 +15,62 @@ namespace cdc {
 
 namespace {
 
+// gRPC answers a request it cannot parse (a proto3 string field holding
+// invalid UTF-8, or bytes that are not the method's request message) with
+// INTERNAL (UNIMPLEMENTED for a callback server stream) and no text, which
+// reads as a server fault. This turns it into INVALID_ARGUMENT that says
+// so. Only for methods with one request message, parsed before the handler
+// runs: there a missing message can only mean that parsing failed.
+class UnparsableRequest final : public grpc::experimental::Interceptor {
+ public:
+  explicit UnparsableRequest(grpc::experimental::ServerRpcInfo* info)
+      : info_(info) {}
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      unparsed_ = true;
+    }
+    if (unparsed_ && methods->QueryInterceptionHookPoint(
+                         InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      // The sync API answers INTERNAL, the callback API's streaming
+      // handlers UNIMPLEMENTED; neither with any text.
+      if ((status.error_code() == grpc::StatusCode::INTERNAL ||
+           status.error_code() == grpc::StatusCode::UNIMPLEMENTED) &&
+          status.error_message().empty()) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("request: not a valid request message for ",
+                         info_->method(),
+                         " (a string field that is not UTF-8, or bytes that "
+                         "are not protobuf)")));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* const info_;
+  bool unparsed_ = false;
+};
+
+class UnparsableRequestFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    using Type = grpc::experimental::ServerRpcInfo::Type;
+    if (info->type() != Type::UNARY && info->type() != Type::SERVER_STREAMING) {
+      return nullptr;
+    }
+    return new UnparsableRequest(info);
+  }
+};
+
 RedisOptions OneConnection(RedisOptions options) {
   options.pool_size = 1;
   return options;
@@ -45,6 +101,11 @@ absl::Status ServiceHost::Start() {
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(options_.max_message_bytes));
   for (auto& [service, name] : services_) builder.RegisterService(service);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<UnparsableRequestFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::FailedPreconditionError(

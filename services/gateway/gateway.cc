@@ -13,11 +13,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cdc/v1/notifications.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/common/auth.h"
 #include "services/common/crypto.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
@@ -29,6 +31,11 @@ namespace cdc::gateway {
 namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// The client's IP ("203.0.113.9", "2001:db8::1") of "ip:port".
+std::string RemoteIp(const HttpRequest& request) {
+  return request.remote_address.substr(0, request.remote_address.rfind(':'));
+}
 
 // The caller's request id when it is usable in logs and metadata, else a
 // new one.
@@ -494,8 +501,7 @@ void Gateway::Handle(HttpRequest request, std::shared_ptr<Exchange> exchange) {
                                 extra));
   }
   if (limiter_ != nullptr) {
-    const std::string address =
-        request.remote_address.substr(0, request.remote_address.rfind(':'));
+    const std::string address = RemoteIp(request);
     const std::string token = absl::StartsWith(authorization, "Bearer ")
                                   ? authorization.substr(7)
                                   : std::string();
@@ -584,6 +590,9 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
     call->context.AddMetadata("authorization", authorization);
   }
   call->context.AddMetadata("x-request-id", request_id);
+  // Whom cdc-members counts failed sign-ins under (it trusts this key
+  // only from the gateway's address, see its --trusted_proxies).
+  call->context.AddMetadata(kClientAddressKey, RemoteIp(request));
   call->request = ToByteBuffer(prepared->request->SerializeAsString());
   grpc::GenericStub stub(prepared->channel);
   stub.UnaryCall(
@@ -596,7 +605,21 @@ void Gateway::Unary(const HttpRequest& request, const std::string& request_id,
        extra = std::move(extra)](grpc::Status status) {
         HttpResponse response;
         if (!status.ok()) {
-          response = ErrorResponse(ForClient(status, request_id), extra);
+          // A refusal that says when to come back (cdc-members' sign-in
+          // throttle) says it as HTTP does too.
+          Headers headers = extra;
+          const auto& trailers = call->context.GetServerTrailingMetadata();
+          const auto retry = trailers.find("retry-after");
+          int64_t seconds = 0;
+          if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+              retry != trailers.end() &&
+              absl::SimpleAtoi(
+                  absl::string_view(retry->second.data(), retry->second.size()),
+                  &seconds) &&
+              seconds > 0) {
+            headers.push_back({"retry-after", std::to_string(seconds)});
+          }
+          response = ErrorResponse(ForClient(status, request_id), headers);
         } else {
           absl::StatusOr<std::string> json =
               out->ParseFromString(FromByteBuffer(call->response))
@@ -662,6 +685,7 @@ void Gateway::Stream(const HttpRequest& request, const std::string& request_id,
     stream->context.AddMetadata("authorization", authorization);
   }
   stream->context.AddMetadata("x-request-id", request_id);
+  stream->context.AddMetadata(kClientAddressKey, RemoteIp(request));
   stream->Start(prepared->channel, prepared->method,
                 message->SerializeAsString());
 }

@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/common/auth.h"
 #include "services/common/crypto.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
@@ -135,10 +136,15 @@ class GrpcFront::Call final : public grpc::ServerGenericBidiReactor {
         backend_(this) {
     for (const auto& [key, value] : context_->client_metadata()) {
       const absl::string_view k = View(key);
-      if (!ForwardsMetadata(k) || k == kRequestIdKey) continue;
+      // The client address is the front's to say, never the caller's.
+      if (!ForwardsMetadata(k) || k == kRequestIdKey ||
+          k == kClientAddressKey) {
+        continue;
+      }
       backend_context_.AddMetadata(std::string(k), std::string(View(value)));
     }
     backend_context_.AddMetadata(kRequestIdKey, request_id);
+    backend_context_.AddMetadata(kClientAddressKey, PeerIp(*context_));
     // The caller's deadline, unchanged (none stays none): the backend
     // gives up when the caller does.
     backend_context_.set_deadline(context_->deadline());

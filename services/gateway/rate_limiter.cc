@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/auth.h"
 #include "services/common/crypto.h"
 #include "services/common/log.h"
 
@@ -77,16 +78,8 @@ GrpcAdmission(RateLimiter* limiter) {
         token = std::string(value.substr(7));
       }
     }
-    // "ipv4:127.0.0.1:5555" or "ipv6:[::1]:5555": the address without the
-    // scheme and port.
-    const std::string peer = context.peer();
-    const size_t start = peer.find(':') + 1;
-    const size_t end = peer.rfind(':');
-    std::string address = end > start ? peer.substr(start, end - start) : peer;
-    // "[::1]" -> "::1", the form the HTTP side counts under.
-    if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
-      address = address.substr(1, address.size() - 2);
-    }
+    // "::1", not "[::1]": the form the HTTP side counts under.
+    const std::string address = PeerIp(context);
     const RateLimiter::Decision decision =
         limiter->Admit(token, address, absl::Now());
     if (decision.allowed) return grpc::Status::OK;

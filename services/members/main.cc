@@ -6,6 +6,7 @@
 //                                   re-issue its token) and print the token
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
@@ -18,6 +19,19 @@ ABSL_FLAG(absl::Duration, session_ttl, absl::Hours(24 * 7),
           "how long a sign-in session lasts");
 ABSL_FLAG(int, argon2_memory_kib, 19 * 1024, "argon2id memory cost, KiB");
 ABSL_FLAG(int, argon2_iterations, 2, "argon2id passes");
+ABSL_FLAG(absl::Duration, sign_in_window, absl::Minutes(15),
+          "how long failed sign-ins are counted, and a lockout lasts");
+ABSL_FLAG(int64_t, sign_in_failures_per_account_address, 5,
+          "failed sign-ins of one account from one address per window");
+ABSL_FLAG(int64_t, sign_in_failures_per_address, 50,
+          "failed sign-ins from one address per window, any accounts");
+ABSL_FLAG(int64_t, sign_in_failures_per_account, 100,
+          "failed sign-ins of one account per window from addresses it has "
+          "not signed in from");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies,
+          std::vector<std::string>({"127.0.0.1", "::1"}),
+          "IP addresses or networks (the gateway's) whose x-cdc-client-address "
+          "metadata is believed for sign-in throttling");
 ABSL_FLAG(std::string, email, "", "bootstrap: the secretariat's email");
 ABSL_FLAG(std::string, display_name, "Secretariat", "bootstrap: its name");
 ABSL_FLAG(std::string, bootstrap_password, "",
@@ -40,6 +54,26 @@ int main(int argc, char** argv) {
         "--session_ttl, --argon2_memory_kib (>= 8) and --argon2_iterations "
         "(>= 1) must be positive"));
   }
+
+  options.sign_in.window = absl::GetFlag(FLAGS_sign_in_window);
+  options.sign_in.per_account_address =
+      absl::GetFlag(FLAGS_sign_in_failures_per_account_address);
+  options.sign_in.per_address =
+      absl::GetFlag(FLAGS_sign_in_failures_per_address);
+  options.sign_in.per_account =
+      absl::GetFlag(FLAGS_sign_in_failures_per_account);
+  if (options.sign_in.window < absl::Seconds(1) ||
+      options.sign_in.per_account_address < 0 ||
+      options.sign_in.per_address < 0 || options.sign_in.per_account < 0) {
+    return fail(absl::InvalidArgumentError(
+        "--sign_in_window must be at least 1s and the --sign_in_failures_* "
+        "limits >= 0 (0: no limit)"));
+  }
+  absl::StatusOr<cdc::members::TrustedProxies> trusted =
+      cdc::members::TrustedProxies::Parse("--trusted_proxies",
+                                          absl::GetFlag(FLAGS_trusted_proxies));
+  if (!trusted.ok()) return fail(trusted.status());
+  options.trusted_proxies = *std::move(trusted);
 
   cdc::RedisClient redis(setup.redis);
   cdc::members::MembersStore store(

@@ -151,7 +151,21 @@ MembersService::MembersService(MembersStore* store, const Clock& clock,
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      hasher_(options_.password) {}
+      hasher_(options_.password),
+      throttle_(store->redis(), options_.sign_in) {}
+
+absl::StatusOr<std::string> MembersService::AdmitPasswordCheck(
+    grpc::ServerContext& context, absl::string_view email) {
+  std::string address = ClientAddress(context, options_.trusted_proxies);
+  CDC_ASSIGN_OR_RETURN(SignInThrottle::Decision decision,
+                       throttle_.Admit(email, address, clock_.Now()));
+  if (decision.allowed) return address;
+  const absl::Status refusal = SignInThrottle::Refusal(decision);
+  context.AddTrailingMetadata(
+      "retry-after", std::to_string(absl::ToInt64Seconds(
+                         decision.retry_after + absl::Milliseconds(999))));
+  return refusal;
+}
 
 v1::Event MembersService::NewEvent(absl::string_view actor,
                                    absl::string_view display_name) const {
@@ -604,10 +618,15 @@ grpc::Status MembersService::ChangePassword(
     }
     CDC_ASSIGN_OR_RETURN(MemberRecord record,
                          store_->GetMember(caller.member().substr(8)));
+    // A stolen session must not become a way to guess the password.
+    CDC_ASSIGN_OR_RETURN(const std::string address,
+                         AdmitPasswordCheck(*context, record.member.email()));
     if (!hasher_.Verify(record.password_hash, request->current_password())) {
       return absl::UnauthenticatedError(
           "current_password: is not your current password");
     }
+    CDC_RETURN_IF_ERROR(
+        throttle_.Succeeded(record.member.email(), address, clock_.Now()));
     CDC_RETURN_IF_ERROR(CheckPasswordStrength(
         "new_password", request->new_password(), record.member.email()));
     CDC_ASSIGN_OR_RETURN(std::string hash,
@@ -622,7 +641,7 @@ grpc::Status MembersService::ChangePassword(
   });
 }
 
-grpc::Status MembersService::SignIn(grpc::ServerContext*,
+grpc::Status MembersService::SignIn(grpc::ServerContext* context,
                                     const v1::SignInRequest* request,
                                     v1::SignInResponse* response) {
   return Handle("SignIn", [&]() -> absl::Status {
@@ -632,9 +651,18 @@ grpc::Status MembersService::SignIn(grpc::ServerContext*,
     if (request->password().empty()) {
       return absl::InvalidArgumentError("password: is required");
     }
+    // No stored password is longer (CheckPasswordStrength), and argon2id
+    // should not be asked to hash megabytes.
+    if (request->password().size() > 4 * kMaxPasswordLength) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "password: at most ", kMaxPasswordLength, " characters"));
+    }
     const absl::Status wrong =
         absl::UnauthenticatedError("the email or the password is wrong");
     const std::string email = CanonicalEmail(request->email());
+    // Counted before the password is checked: see SignInThrottle.
+    CDC_ASSIGN_OR_RETURN(const std::string address,
+                         AdmitPasswordCheck(*context, email));
     absl::StatusOr<MemberRecord> record = CheckEmail("email", email).ok()
                                               ? store_->FindByEmail(email)
                                               : absl::NotFoundError("email");
@@ -646,6 +674,7 @@ grpc::Status MembersService::SignIn(grpc::ServerContext*,
     if (!hasher_.Verify(record->password_hash, request->password())) {
       return wrong;
     }
+    CDC_RETURN_IF_ERROR(throttle_.Succeeded(email, address, clock_.Now()));
     switch (record->member.state()) {
       case v1::Member::ACTIVE:
         break;

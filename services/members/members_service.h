@@ -14,6 +14,7 @@
 #include "services/common/clock.h"
 #include "services/members/members_store.h"
 #include "services/members/password.h"
+#include "services/members/sign_in_throttle.h"
 
 namespace cdc::members {
 
@@ -22,6 +23,10 @@ struct MembersServiceOptions {
   absl::Duration default_api_token_ttl = absl::Hours(24 * 90);
   absl::Duration max_api_token_ttl = absl::Hours(24 * 366);
   PasswordHashOptions password;
+  SignInThrottleOptions sign_in;  // failed sign-ins and password checks
+  // Peers whose x-cdc-client-address is believed (the gateway); every other
+  // caller is counted under its own address.
+  TrustedProxies trusted_proxies = TrustedProxies::Loopback();
 };
 
 // What BootstrapSecretariat asks for.
@@ -111,6 +116,12 @@ class MembersService final : public v1::MembersService::Service,
                              const std::function<void(v1::Event&)>& describe,
                              v1::Member* response);
 
+  // Admits one password check for `email` by the caller of `context` (see
+  // SignInThrottle); RESOURCE_EXHAUSTED with a "retry-after" trailer (whole
+  // seconds) when refused. Returns the address counted.
+  absl::StatusOr<std::string> AdmitPasswordCheck(grpc::ServerContext& context,
+                                                 absl::string_view email);
+
   // A new session token for an ACTIVE member.
   absl::StatusOr<v1::SignInResponse> IssueSession(const MemberRecord& record);
 
@@ -122,6 +133,7 @@ class MembersService final : public v1::MembersService::Service,
   const Clock& clock_;
   const MembersServiceOptions options_;
   const PasswordHasher hasher_;
+  SignInThrottle throttle_;
 };
 
 }  // namespace cdc::members

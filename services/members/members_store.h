@@ -85,6 +85,9 @@ class MembersStore final {
   // `redis` must outlive the store.
   MembersStore(RedisClient* redis, Options options);
 
+  // The Redis the store writes to (the sign-in throttle counts there too).
+  RedisClient* redis() const { return redis_; }
+
   // A new member id for `email`: 16 hex digits, the first its shard.
   static std::string NewMemberId(absl::string_view canonical_email);
 

@@ -26,6 +26,7 @@ class MembersServerTest : public cdc::testing::RedisTest {
     // The cheapest argon2id: these tests are about behaviour, not cost.
     options.password.memory_kib = 64;
     options.password.iterations = 1;
+    Configure(options);
     service_ = std::make_unique<MembersService>(store_.get(), clock_, options);
     host_ = std::make_unique<ServiceHost>(
         ServerOptions{.listen_address = "127.0.0.1:0",
@@ -46,6 +47,9 @@ class MembersServerTest : public cdc::testing::RedisTest {
   }
 
   void TearDown() override { host_->Shutdown(); }
+
+  // Lets a test suite change the service's options before it starts.
+  virtual void Configure(MembersServiceOptions&) {}
 
   // A client context carrying `token` (none when empty).
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
