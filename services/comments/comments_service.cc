@@ -11,10 +11,12 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "cdc/v1/community.grpc.pb.h"
 #include "cdc/v1/consultations.grpc.pb.h"
 #include "cdc/v1/members.grpc.pb.h"
@@ -336,6 +338,137 @@ class MatchWalk {
   std::set<std::string> returned_;
 };
 
+// Answers of other services kept across calls, so that a burst of comments
+// does not ask the same questions again at every call (docs/BENCHMARKS.md).
+//
+// - CheckParticipation (may comment) and GetConsultation answers, by caller
+//   (member, role, organisation type, country: all the answer depends on
+//   besides the consultation) and target or consultation. Both are pure
+//   functions of the consultation's record, the caller and the clock, so
+//   one is used only while the record's "version" (which every write of a
+//   consultation moves; read by the caller in one Redis round trip) is the
+//   one read before it was asked, and only positive answers are kept: a
+//   refusal is asked again. A participation answer is used only before the
+//   round's closes_at (the write scripts check that again at the write). So
+//   a kept answer is exactly as current as a fresh one: CloseRound,
+//   OpenRound, PublishRecord or a new draft take effect at the next call.
+//   Kept at most kAnswerTtl.
+// - The default language of a comment sent without one, by member: the
+//   first language of the author's profile, kept kLanguageTtl. A profile
+//   change of languages therefore reaches comments sent without a language
+//   up to that long afterwards (the language is a hint for readers and
+//   translators, not a right).
+//
+// Bounded: a map that reaches kMaxEntries entries, or kMaxBytes of kept
+// answers (a participation answer carries its section's text, up to
+// 100 KB), is emptied.
+class KeptAnswers {
+ public:
+  static constexpr absl::Duration kAnswerTtl = absl::Seconds(30);
+  static constexpr absl::Duration kLanguageTtl = absl::Seconds(60);
+  static constexpr size_t kMaxEntries = 50'000;
+  static constexpr size_t kMaxBytes = 32 << 20;
+
+  static std::string Key(const v1::Principal& caller, absl::string_view about) {
+    return absl::StrCat(caller.member(), "|", caller.role(), "|",
+                        caller.organisation_type(), "|", caller.country(), "|",
+                        about);
+  }
+
+  std::optional<Participation> FindParticipation(const std::string& key,
+                                                 const std::string& version,
+                                                 absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    auto it = participation_.find(key);
+    if (it == participation_.end() || !Current(it->second, version, now) ||
+        now >= FromProto(it->second.answer.closes_at())) {
+      return std::nullopt;
+    }
+    return it->second.answer;
+  }
+  void KeepParticipation(const std::string& key, const std::string& version,
+                         absl::Time now, const Participation& answer) {
+    if (version.empty() || !answer.may_comment() || !answer.has_closes_at()) {
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    Bound(&participation_, answer.ByteSizeLong(), &participation_bytes_);
+    participation_[key] = {answer, version, now};
+  }
+
+  std::optional<v1::Consultation> FindConsultation(const std::string& key,
+                                                   const std::string& version,
+                                                   absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    auto it = consultations_.find(key);
+    if (it == consultations_.end() || !Current(it->second, version, now)) {
+      return std::nullopt;
+    }
+    return it->second.answer;
+  }
+  void KeepConsultation(const std::string& key, const std::string& version,
+                        absl::Time now, const v1::Consultation& answer) {
+    if (version.empty()) return;
+    absl::MutexLock lock(&mu_);
+    Bound(&consultations_, answer.ByteSizeLong(), &consultation_bytes_);
+    consultations_[key] = {answer, version, now};
+  }
+
+  std::optional<std::string> FindLanguage(const std::string& member,
+                                          absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    auto it = languages_.find(member);
+    if (it == languages_.end() || now >= it->second.second + kLanguageTtl ||
+        now < it->second.second) {
+      return std::nullopt;
+    }
+    return it->second.first;
+  }
+  void KeepLanguage(const std::string& member, absl::Time now,
+                    const std::string& language) {
+    absl::MutexLock lock(&mu_);
+    Bound(&languages_, 0, nullptr);
+    languages_[member] = {language, now};
+  }
+
+ private:
+  template <typename T>
+  struct Entry {
+    T answer;
+    std::string version;  // the consultation record's, read before asking
+    absl::Time asked;
+  };
+
+  template <typename T>
+  static bool Current(const Entry<T>& entry, const std::string& version,
+                      absl::Time now) {
+    return !version.empty() && entry.version == version && now >= entry.asked &&
+           now < entry.asked + kAnswerTtl;
+  }
+  // Makes room for one more entry of `size` bytes (counted in `*bytes`
+  // when given; replaced entries are counted again, which only empties the
+  // map sooner).
+  template <typename Map>
+  static void Bound(Map* map, size_t size, size_t* bytes) {
+    if (map->size() >= kMaxEntries ||
+        (bytes != nullptr && *bytes + size > kMaxBytes)) {
+      map->clear();
+      if (bytes != nullptr) *bytes = 0;
+    }
+    if (bytes != nullptr) *bytes += size;
+  }
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry<v1::CheckParticipationResponse>>
+      participation_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Entry<v1::Consultation>> consultations_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::pair<std::string, absl::Time>>
+      languages_ ABSL_GUARDED_BY(mu_);
+  size_t participation_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t consultation_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 }  // namespace
 
 class CommentsService::Impl {
@@ -360,15 +493,51 @@ class CommentsService::Impl {
     return AuthenticateCall(context, *authenticator_);
   }
 
+  // cdc-consultations' CheckParticipation answer for the caller and a
+  // section, from the kept answers when the consultation's record is still
+  // the one it was given for and its round has not reached closes_at
+  // (KeptAnswers).
   absl::StatusOr<Participation> Participate(const grpc::ServerContext& context,
-                                            absl::string_view target) {
+                                            const v1::Principal& caller,
+                                            absl::string_view target,
+                                            const std::string& consultation) {
+    const std::string key = KeptAnswers::Key(caller, target);
+    CDC_ASSIGN_OR_RETURN(std::string version,
+                         store_->ConsultationVersion(IdOf(consultation)));
+    const absl::Time now = clock_.Now();
+    if (std::optional<Participation> kept =
+            kept_.FindParticipation(key, version, now)) {
+      return *std::move(kept);
+    }
     v1::CheckParticipationRequest request;
     request.set_target(std::string(target));
     request.set_include_section(true);
     Participation answer;
     CDC_RETURN_IF_ERROR(FromGrpcStatus(consultations_->CheckParticipation(
         Forward(context).get(), request, &answer)));
+    kept_.KeepParticipation(key, version, now, answer);
     return answer;
+  }
+
+  // The language of a comment sent without one: the author's first profile
+  // language (asked of cdc-members, then kept for KeptAnswers::kLanguageTtl),
+  // "en" when they have none or it cannot be learned now.
+  std::string DefaultLanguage(const grpc::ServerContext& context,
+                              const v1::Principal& caller) {
+    const absl::Time now = clock_.Now();
+    if (std::optional<std::string> kept =
+            kept_.FindLanguage(caller.member(), now)) {
+      return *std::move(kept);
+    }
+    v1::GetMemberRequest get;
+    get.set_name(caller.member());
+    v1::Member self;
+    if (!members_->GetMember(Forward(context).get(), get, &self).ok()) {
+      return "en";
+    }
+    std::string language = self.languages().empty() ? "en" : self.languages(0);
+    kept_.KeepLanguage(caller.member(), now, language);
+    return language;
   }
 
   // cdc-community's answer about the caller and a topic, conversation or
@@ -491,11 +660,13 @@ class CommentsService::Impl {
   // for the rest. NOT_FOUND, PERMISSION_DENIED or FAILED_PRECONDITION (the
   // owner's reason) otherwise.
   absl::StatusOr<Permission> MayWrite(const grpc::ServerContext& context,
+                                      const v1::Principal& caller,
                                       const v1::Comment& c, Answers* answers) {
     Permission permission;
     if (c.target_kind() == v1::Comment::TARGET_SECTION) {
-      CDC_ASSIGN_OR_RETURN(Participation answer,
-                           Participate(context, c.target()));
+      CDC_ASSIGN_OR_RETURN(
+          Participation answer,
+          Participate(context, caller, c.target(), c.consultation()));
       if (!answer.may_comment()) return Refusal(answer);
       permission.round = answer.round();
       permission.draft_version = answer.draft_version();
@@ -560,7 +731,7 @@ class CommentsService::Impl {
                                        const v1::Comment& comment,
                                        Answers* answers) {
     CDC_ASSIGN_OR_RETURN(Permission permission,
-                         MayWrite(context, comment, answers));
+                         MayWrite(context, caller, comment, answers));
     if (permission.round != comment.round()) {
       return absl::FailedPreconditionError(
           absl::StrCat(comment.name(), " belongs to round ", comment.round(),
@@ -569,17 +740,33 @@ class CommentsService::Impl {
     return WriteContext{clock_.Now(), permission.closes_at, caller.member()};
   }
 
-  // The consultation as the caller may see it, asked once per call.
+  // The consultation as the caller may see it, asked once per call, and
+  // taken from the kept answers while the consultation's record is still the
+  // one it was given for (KeptAnswers).
   absl::StatusOr<v1::Consultation> Consultation(
-      const grpc::ServerContext& context, const std::string& name,
-      Answers* answers) {
+      const grpc::ServerContext& context, const v1::Principal& caller,
+      const std::string& name, Answers* answers) {
     auto it = answers->consultations.find(name);
     if (it != answers->consultations.end()) return it->second;
+    const std::string key = KeptAnswers::Key(caller, name);
+    absl::StatusOr<std::string> version =
+        store_->ConsultationVersion(IdOf(name));
+    if (!version.ok()) {
+      return answers->consultations.emplace(name, version.status())
+          .first->second;
+    }
+    const absl::Time now = clock_.Now();
+    if (std::optional<v1::Consultation> kept =
+            kept_.FindConsultation(key, *version, now)) {
+      return answers->consultations.emplace(name, *std::move(kept))
+          .first->second;
+    }
     v1::GetConsultationRequest request;
     request.set_name(name);
     v1::Consultation consultation;
     const grpc::Status status = consultations_->GetConsultation(
         Forward(context).get(), request, &consultation);
+    if (status.ok()) kept_.KeepConsultation(key, *version, now, consultation);
     return answers->consultations
         .emplace(name, AnswerOf(status, std::move(consultation)))
         .first->second;
@@ -588,10 +775,12 @@ class CommentsService::Impl {
   // NOT_FOUND unless the caller may read the target itself (a section's
   // consultation, or what cdc-community says of the rest).
   absl::Status TargetReadable(const grpc::ServerContext& context,
+                              const v1::Principal& caller,
                               const std::string& target, const Target& parsed,
                               Answers* answers) {
     if (parsed.kind == v1::Comment::TARGET_SECTION) {
-      return Consultation(context, parsed.consultation, answers).status();
+      return Consultation(context, caller, parsed.consultation, answers)
+          .status();
     }
     absl::StatusOr<Access> access = CommunityAccess(context, target, answers);
     if (absl::IsNotFound(access.status()) ||
@@ -643,7 +832,7 @@ class CommentsService::Impl {
       }
     } else if (!c.consultation().empty()) {
       absl::StatusOr<v1::Consultation> consultation =
-          Consultation(context, c.consultation(), answers);
+          Consultation(context, caller, c.consultation(), answers);
       if (!consultation.ok()) {
         if (!absl::IsNotFound(consultation.status())) {
           *failure = consultation.status();
@@ -875,6 +1064,7 @@ class CommentsService::Impl {
   const std::unique_ptr<v1::CommunityService::Stub> community_;
   const std::unique_ptr<v1::MembersService::Stub> members_;
   const Clock& clock_;
+  KeptAnswers kept_;
 };
 
 CommentsService::CommentsService(CommentsStore* store,
@@ -911,10 +1101,14 @@ grpc::Status CommentsService::CreateComment(
     }
 
     // A retry of a create that succeeded answers with that comment, even
-    // if the round has closed or the parent was hidden since. The request
-    // is kept in the target's shard, which a reply shares with its parent.
+    // if the round has closed or the parent was hidden since. The create
+    // script answers a retry itself (one round trip for the common case, a
+    // first attempt); only when the checks before it refuse is the request
+    // looked up here. The request is kept in the target's shard, which a
+    // reply shares with its parent.
     Answers answers;
-    if (!request->request_id().empty()) {
+    const auto earlier = [&]() -> absl::StatusOr<std::optional<StoredComment>> {
+      if (request->request_id().empty()) return std::nullopt;
       int shard = -1;
       if (!in.parent().empty()) {
         CDC_ASSIGN_OR_RETURN(std::string parent_id,
@@ -923,150 +1117,144 @@ grpc::Status CommentsService::CreateComment(
       } else if (!in.target().empty()) {
         shard = CommentsStore::ShardOfTarget(in.target());
       }
-      if (shard >= 0) {
+      if (shard < 0) return std::nullopt;
+      return impl_->store_->FindRequest(
+          shard, caller.member(),
+          in.parent().empty() ? in.target() : in.parent(),
+          request->request_id());
+    };
+    const auto create = [&]() -> absl::Status {
+      v1::Comment c;
+      std::optional<StoredComment> parent;
+      if (!in.parent().empty()) {
         CDC_ASSIGN_OR_RETURN(
-            std::optional<StoredComment> prior,
-            impl_->store_->FindRequest(
-                shard, caller.member(),
-                in.parent().empty() ? in.target() : in.parent(),
-                request->request_id()));
-        if (prior.has_value()) {
-          *response =
-              impl_->Answer(*context, caller, *std::move(prior), &answers);
-          return absl::OkStatus();
+            auto found,
+            impl_->Readable(*context, caller, in.parent(), &answers));
+        parent = std::move(found.first);
+        const v1::Comment& p = parent->comment;
+        if (!in.target().empty() && in.target() != p.target()) {
+          return absl::InvalidArgumentError(
+              "comment.target: a reply is on its parent's target; leave it "
+              "empty");
         }
-      }
-    }
-    v1::Comment c;
-    std::optional<StoredComment> parent;
-    if (!in.parent().empty()) {
-      CDC_ASSIGN_OR_RETURN(
-          auto found, impl_->Readable(*context, caller, in.parent(), &answers));
-      parent = std::move(found.first);
-      const v1::Comment& p = parent->comment;
-      if (!in.target().empty() && in.target() != p.target()) {
-        return absl::InvalidArgumentError(
-            "comment.target: a reply is on its parent's target; leave it "
-            "empty");
-      }
-      if (in.has_anchor() && p.target_kind() == v1::Comment::TARGET_SECTION &&
-          (!p.has_anchor() || in.anchor().exact() != p.anchor().exact() ||
-           (in.anchor().end() != 0 &&
-            (in.anchor().start() != p.anchor().start() ||
-             in.anchor().end() != p.anchor().end())))) {
-        return absl::InvalidArgumentError(
-            "comment.anchor: a reply inherits its parent's anchor; leave it "
-            "empty or give the same one");
-      }
-      c.set_target(p.target());
-      c.set_target_kind(p.target_kind());
-      c.set_consultation(p.consultation());
-      c.set_space(p.space());
-      c.set_parent(p.name());
-      c.set_thread(p.thread());
-      if (p.has_anchor()) *c.mutable_anchor() = p.anchor();
-    } else {
-      if (in.target().empty()) {
-        return absl::InvalidArgumentError(
-            "comment.target: is required (or comment.parent, for a reply)");
-      }
-      CDC_ASSIGN_OR_RETURN(Target target,
-                           ParseTarget("comment.target", in.target()));
-      c.set_target(in.target());
-      c.set_target_kind(target.kind);
-      c.set_consultation(target.consultation);
-    }
-    if (in.has_anchor() && c.target_kind() != v1::Comment::TARGET_SECTION) {
-      return absl::InvalidArgumentError(
-          "comment.anchor: only comments on a section quote a passage");
-    }
-
-    CDC_ASSIGN_OR_RETURN(Permission permission,
-                         impl_->MayWrite(*context, c, &answers));
-    if (parent.has_value() && parent->comment.round() != permission.round) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("comment.parent: belongs to round ",
-                       parent->comment.round(), ", which is over"));
-    }
-    // A reply keeps its parent's anchor as it is (set above); only a new
-    // thread's anchor is looked up in the section's text.
-    if (!parent.has_value() && in.has_anchor()) {
-      CDC_ASSIGN_OR_RETURN(v1::TextAnchor anchor,
-                           ResolveAnchor(in.anchor(), permission.section_text));
-      *c.mutable_anchor() = std::move(anchor);
-    }
-    if (c.target_kind() == v1::Comment::TARGET_TOPIC &&
-        !permission.space.empty()) {
-      c.set_space(permission.space);
-    }
-
-    std::string language = in.language();
-    if (language.empty()) {
-      v1::GetMemberRequest get;
-      get.set_name(caller.member());
-      v1::Member self;
-      if (impl_->members_->GetMember(impl_->Forward(*context).get(), get, &self)
-              .ok() &&
-          !self.languages().empty()) {
-        language = self.languages(0);
+        if (in.has_anchor() && p.target_kind() == v1::Comment::TARGET_SECTION &&
+            (!p.has_anchor() || in.anchor().exact() != p.anchor().exact() ||
+             (in.anchor().end() != 0 &&
+              (in.anchor().start() != p.anchor().start() ||
+               in.anchor().end() != p.anchor().end())))) {
+          return absl::InvalidArgumentError(
+              "comment.anchor: a reply inherits its parent's anchor; leave it "
+              "empty or give the same one");
+        }
+        c.set_target(p.target());
+        c.set_target_kind(p.target_kind());
+        c.set_consultation(p.consultation());
+        c.set_space(p.space());
+        c.set_parent(p.name());
+        c.set_thread(p.thread());
+        if (p.has_anchor()) *c.mutable_anchor() = p.anchor();
       } else {
-        language = "en";
+        if (in.target().empty()) {
+          return absl::InvalidArgumentError(
+              "comment.target: is required (or comment.parent, for a reply)");
+        }
+        CDC_ASSIGN_OR_RETURN(Target target,
+                             ParseTarget("comment.target", in.target()));
+        c.set_target(in.target());
+        c.set_target_kind(target.kind);
+        c.set_consultation(target.consultation);
       }
-    }
-
-    const std::string id = CommentsStore::NewId(c.target());
-    c.set_name(absl::StrCat("comments/", id));
-    if (c.thread().empty()) c.set_thread(c.name());
-    c.set_round(permission.round);
-    c.set_draft_version(permission.draft_version);
-    c.set_author(caller.member());
-    c.set_author_display_name(caller.display_name());
-    c.set_author_organisation(caller.organisation());
-    c.set_author_organisation_type(caller.organisation_type());
-    c.set_author_country(caller.country());
-    c.set_type(in.type() == v1::Comment::TYPE_UNSPECIFIED ? v1::Comment::GENERAL
-                                                          : in.type());
-    c.set_body(in.body());
-    c.set_proposed_change(in.proposed_change());
-    c.set_language(language);
-    *c.mutable_create_time() = ToProto(impl_->clock_.Now());
-
-    v1::Event event = impl_->NewEvent(caller, c);
-    if (c.target_kind() == v1::Comment::TARGET_CONVERSATION) {
-      // No text, no CommentRef: a private message's event names only who
-      // is to be told.
-      auto* sent = event.mutable_private_message_sent();
-      sent->set_conversation(c.target());
-      sent->set_comment(c.name());
-      sent->set_parent(c.parent());
-      sent->set_sender(caller.member());
-      for (const std::string& p : permission.participants) {
-        sent->add_participants(p);
+      if (in.has_anchor() && c.target_kind() != v1::Comment::TARGET_SECTION) {
+        return absl::InvalidArgumentError(
+            "comment.anchor: only comments on a section quote a passage");
       }
-    } else if (parent.has_value()) {
-      auto* replied = event.mutable_comment_replied();
-      *replied->mutable_comment() = Ref(c);
-      replied->set_parent(parent->comment.name());
-      replied->set_parent_author(parent->comment.author());
-      replied->set_type(c.type());
-      replied->set_round(c.round());
-    } else {
-      auto* created = event.mutable_comment_created();
-      *created->mutable_comment() = Ref(c);
-      created->set_type(c.type());
-      created->set_round(c.round());
-      created->set_has_anchor(c.has_anchor());
-    }
-    WriteContext write{impl_->clock_.Now(), permission.closes_at,
-                       caller.member()};
-    absl::StatusOr<StoredComment> stored =
-        impl_->store_->Create(c, request->request_id(), write, event);
-    if (!stored.ok()) return Explain(stored.status(), c.parent());
-    if (c.target_kind() == v1::Comment::TARGET_CONVERSATION) {
-      CDC_RETURN_IF_ERROR(
-          impl_->RecheckMessage(*context, caller, stored->comment));
-    }
-    *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
+
+      CDC_ASSIGN_OR_RETURN(Permission permission,
+                           impl_->MayWrite(*context, caller, c, &answers));
+      if (parent.has_value() && parent->comment.round() != permission.round) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("comment.parent: belongs to round ",
+                         parent->comment.round(), ", which is over"));
+      }
+      // A reply keeps its parent's anchor as it is (set above); only a new
+      // thread's anchor is looked up in the section's text.
+      if (!parent.has_value() && in.has_anchor()) {
+        CDC_ASSIGN_OR_RETURN(
+            v1::TextAnchor anchor,
+            ResolveAnchor(in.anchor(), permission.section_text));
+        *c.mutable_anchor() = std::move(anchor);
+      }
+      if (c.target_kind() == v1::Comment::TARGET_TOPIC &&
+          !permission.space.empty()) {
+        c.set_space(permission.space);
+      }
+
+      const std::string language =
+          in.language().empty() ? impl_->DefaultLanguage(*context, caller)
+                                : in.language();
+
+      const std::string id = CommentsStore::NewId(c.target());
+      c.set_name(absl::StrCat("comments/", id));
+      if (c.thread().empty()) c.set_thread(c.name());
+      c.set_round(permission.round);
+      c.set_draft_version(permission.draft_version);
+      c.set_author(caller.member());
+      c.set_author_display_name(caller.display_name());
+      c.set_author_organisation(caller.organisation());
+      c.set_author_organisation_type(caller.organisation_type());
+      c.set_author_country(caller.country());
+      c.set_type(in.type() == v1::Comment::TYPE_UNSPECIFIED
+                     ? v1::Comment::GENERAL
+                     : in.type());
+      c.set_body(in.body());
+      c.set_proposed_change(in.proposed_change());
+      c.set_language(language);
+      *c.mutable_create_time() = ToProto(impl_->clock_.Now());
+
+      v1::Event event = impl_->NewEvent(caller, c);
+      if (c.target_kind() == v1::Comment::TARGET_CONVERSATION) {
+        // No text, no CommentRef: a private message's event names only who
+        // is to be told.
+        auto* sent = event.mutable_private_message_sent();
+        sent->set_conversation(c.target());
+        sent->set_comment(c.name());
+        sent->set_parent(c.parent());
+        sent->set_sender(caller.member());
+        for (const std::string& p : permission.participants) {
+          sent->add_participants(p);
+        }
+      } else if (parent.has_value()) {
+        auto* replied = event.mutable_comment_replied();
+        *replied->mutable_comment() = Ref(c);
+        replied->set_parent(parent->comment.name());
+        replied->set_parent_author(parent->comment.author());
+        replied->set_type(c.type());
+        replied->set_round(c.round());
+      } else {
+        auto* created = event.mutable_comment_created();
+        *created->mutable_comment() = Ref(c);
+        created->set_type(c.type());
+        created->set_round(c.round());
+        created->set_has_anchor(c.has_anchor());
+      }
+      WriteContext write{impl_->clock_.Now(), permission.closes_at,
+                         caller.member()};
+      absl::StatusOr<StoredComment> stored =
+          impl_->store_->Create(c, request->request_id(), write, event);
+      if (!stored.ok()) return Explain(stored.status(), c.parent());
+      if (c.target_kind() == v1::Comment::TARGET_CONVERSATION &&
+          !stored->repeated) {
+        CDC_RETURN_IF_ERROR(
+            impl_->RecheckMessage(*context, caller, stored->comment));
+      }
+      *response = impl_->Answer(*context, caller, *std::move(stored), &answers);
+      return absl::OkStatus();
+    };
+    absl::Status created = create();
+    if (created.ok() || request->request_id().empty()) return created;
+    absl::StatusOr<std::optional<StoredComment>> prior = earlier();
+    if (!prior.ok() || !prior->has_value()) return created;
+    *response = impl_->Answer(*context, caller, **std::move(prior), &answers);
     return absl::OkStatus();
   });
 }
@@ -1125,6 +1313,9 @@ grpc::Status CommentsService::ListComments(
     std::string next;
     std::string shard_index;
     int shard = -1;
+    // A thread's root, listed on its own when the thread has no set yet
+    // (it is made with the first reply).
+    std::optional<std::pair<std::string, int64_t>> lone_root;
     if (!request->parent().empty() || !request->thread().empty()) {
       const bool by_parent = !request->parent().empty();
       CDC_ASSIGN_OR_RETURN(
@@ -1132,19 +1323,22 @@ grpc::Status CommentsService::ListComments(
           ParseCommentName(by_parent ? "parent" : "thread",
                            by_parent ? request->parent() : request->thread()));
       // The root must be readable for its replies to be.
-      CDC_RETURN_IF_ERROR(
-          impl_
-              ->Readable(*context, caller,
-                         by_parent ? request->parent() : request->thread(),
-                         &answers)
-              .status());
+      CDC_ASSIGN_OR_RETURN(
+          auto root,
+          impl_->Readable(*context, caller,
+                          by_parent ? request->parent() : request->thread(),
+                          &answers));
+      if (!by_parent &&
+          root.first.comment.thread() == root.first.comment.name()) {
+        lone_root = std::make_pair(id, root.first.seq);
+      }
       shard = ShardOfId(id);
       shard_index = absl::StrCat(by_parent ? "r:" : "th:", id);
     } else if (!request->target().empty()) {
       CDC_ASSIGN_OR_RETURN(Target target,
                            ParseTarget("target", request->target()));
-      CDC_RETURN_IF_ERROR(
-          impl_->TargetReadable(*context, request->target(), target, &answers));
+      CDC_RETURN_IF_ERROR(impl_->TargetReadable(
+          *context, caller, request->target(), target, &answers));
       shard = CommentsStore::ShardOfTarget(request->target());
       shard_index = absl::StrCat("t:", request->target());
     }
@@ -1156,6 +1350,10 @@ grpc::Status CommentsService::ListComments(
       CDC_ASSIGN_OR_RETURN(
           auto ids,
           impl_->store_->Range(shard, shard_index, after, page_size + 1));
+      // Were the thread's set there, its root would be in it after `after`.
+      if (ids.empty() && lone_root.has_value() && lone_root->second > after) {
+        ids.push_back(*lone_root);
+      }
       if (static_cast<int>(ids.size()) > page_size) {
         ids.resize(page_size);
         next = absl::StrCat(ids.back().second);
@@ -1176,9 +1374,11 @@ grpc::Status CommentsService::ListComments(
                                             request->consultation(),
                                             "consultations")
                                 .status());
-        CDC_RETURN_IF_ERROR(
-            impl_->Consultation(*context, request->consultation(), &answers)
-                .status());
+        CDC_RETURN_IF_ERROR(impl_
+                                ->Consultation(*context, caller,
+                                               request->consultation(),
+                                               &answers)
+                                .status());
         index = absl::StrCat("k:", request->consultation());
       } else if (request->flagged_only()) {
         index = "flagged";
@@ -1534,9 +1734,9 @@ grpc::Status CommentsService::SetDisposition(
       return absl::InvalidArgumentError(
           "name: dispositions answer comments on a draft's sections only");
     }
-    CDC_ASSIGN_OR_RETURN(
-        v1::Consultation consultation,
-        impl_->Consultation(*context, current.consultation(), &answers));
+    CDC_ASSIGN_OR_RETURN(v1::Consultation consultation,
+                         impl_->Consultation(*context, caller,
+                                             current.consultation(), &answers));
     if (current.round() >= 1 && current.round() <= consultation.rounds_size() &&
         consultation.rounds(current.round() - 1).has_publish_time()) {
       return absl::FailedPreconditionError(
@@ -1581,8 +1781,9 @@ grpc::Status CommentsService::GetCommentStatistics(
       consultation = request->scope();
     }
     Answers answers;
-    CDC_ASSIGN_OR_RETURN(v1::Consultation k,
-                         impl_->Consultation(*context, consultation, &answers));
+    CDC_ASSIGN_OR_RETURN(
+        v1::Consultation k,
+        impl_->Consultation(*context, caller, consultation, &answers));
     // Titles and document order come from the draft version of the round
     // asked for, or else of the newest round the caller may read (an
     // observer: the newest published one).
@@ -1714,7 +1915,8 @@ grpc::Status CommentsService::ExportRecord(
     Answers answers;
     CDC_ASSIGN_OR_RETURN(
         v1::Consultation consultation,
-        impl_->Consultation(*context, request->consultation(), &answers));
+        impl_->Consultation(*context, caller, request->consultation(),
+                            &answers));
     int round = request->round();
     if (round == 0) {
       for (const v1::Round& r : consultation.rounds()) {

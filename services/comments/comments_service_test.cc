@@ -1653,6 +1653,155 @@ TEST_F(CommentsServiceTest, ObserversReadCommentsOfPublishedRoundsOnly) {
   EXPECT_EQ(Statistics(observer_, "consultations/cph")->total_count(), 1);
 }
 
+// ---- Answers kept across calls, and compact storage ----
+
+// The default language is the profile's first, kept for a minute: a second
+// comment does not ask cdc-members again, so a profile change reaches
+// comments sent without a language only after that.
+TEST_F(CommentsServiceTest, TheDefaultLanguageIsKeptForAMinute) {
+  ASSERT_TRUE(OpenConsultation());
+  SetProfile(member_, "", {"sw"});
+  auto first = Comment(member_, Section("privacy"), "Lugha ya kwanza.");
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->language(), "sw");
+  SetProfile(member_, "", {"fr"});
+  auto kept = Comment(member_, Section("privacy"), "Encore en swahili.");
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_EQ(kept->language(), "sw");  // kept, not asked again
+  clock_.Advance(absl::Seconds(61));
+  auto fresh = Comment(member_, Section("privacy"), "Maintenant en français.");
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_EQ(fresh->language(), "fr");
+}
+
+// A participation answer is kept only while the consultation's record is
+// unchanged and its round has not reached closes_at: closing early and
+// reopening take effect at the very next call.
+TEST_F(CommentsServiceTest, AKeptParticipationAnswerFollowsEveryChange) {
+  ASSERT_TRUE(OpenConsultation("cph", absl::Hours(24)));
+  const std::string outsider = Other();  // FRA
+  ASSERT_THAT(Comment(member_, Section("privacy"), "One."), IsOk());
+  ASSERT_THAT(Comment(member_, Section("privacy"), "Two."), IsOk());
+  ASSERT_THAT(Comment(outsider, Section("privacy"), "From France."), IsOk());
+
+  ASSERT_THAT(Close("cph"), IsOk());
+  EXPECT_THAT(Comment(member_, Section("privacy"), "After the close."),
+              StatusIs(Code::kFailedPrecondition));
+  ASSERT_THAT(Open("cph", absl::ZeroDuration(), absl::Hours(24)), IsOk());
+  auto second = Comment(member_, Section("privacy"), "Round two.");
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->round(), 2);
+  ASSERT_THAT(Comment(outsider, Section("privacy"), "Still here."), IsOk());
+  EXPECT_THAT(Comment(observer_, Section("privacy"), "Watching."),
+              StatusIs(Code::kPermissionDenied));  // refusals are not kept
+
+  // At closes_at the kept answer is not used (and the script refuses too).
+  ASSERT_THAT(Comment(member_, Section("privacy"), "In time."), IsOk());
+  clock_.Advance(absl::Hours(24));
+  EXPECT_THAT(Comment(member_, Section("privacy"), "At the deadline."),
+              StatusIs(Code::kFailedPrecondition));
+}
+
+// GetConsultation's answer is kept the same way: an observer sees a round's
+// comments as soon as its record is published, though the consultation was
+// already visible (and its answer kept) before.
+TEST_F(CommentsServiceTest, AKeptConsultationAnswerFollowsEveryChange) {
+  ASSERT_TRUE(OpenConsultation());
+  auto first = Comment(member_, Section("privacy"), "Round one.");
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(Close("cph"), IsOk());
+  ASSERT_THAT(Publish("cph"), IsOk());
+  ASSERT_THAT(Open("cph", absl::ZeroDuration(), absl::Hours(24)), IsOk());
+  auto second = Comment(member_, Section("privacy"), "Round two.");
+  ASSERT_THAT(second, IsOk());
+  const auto listed = [&] {
+    return Listed(observer_,
+                  [&](auto& q) { q.set_target(Section("privacy")); });
+  };
+  EXPECT_THAT(listed(), ElementsAre(first->name()));
+  EXPECT_THAT(listed(), ElementsAre(first->name()));  // from the kept answer
+  EXPECT_THAT(GetComment(observer_, second->name()), StatusIs(Code::kNotFound));
+  ASSERT_THAT(Close("cph"), IsOk());
+  ASSERT_THAT(Publish("cph"), IsOk());
+  EXPECT_THAT(listed(), ElementsAre(first->name(), second->name()));
+  EXPECT_THAT(GetComment(observer_, second->name()), IsOk());
+}
+
+// A retried create is answered by the create script itself while the round
+// is open, and by a look-up of the request when the checks refuse.
+TEST_F(CommentsServiceTest, RetriesAreAnsweredWithAndWithoutTheScript) {
+  ASSERT_TRUE(OpenConsultation());
+  v1::Comment c;
+  c.set_target(Section("privacy"));
+  c.set_body("Once only.");
+  auto made = Post(member_, c, "retry-1");
+  ASSERT_THAT(made, IsOk());
+  auto again = Post(member_, c, "retry-1");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->name(), made->name());
+  ASSERT_THAT(Close("cph"), IsOk());
+  auto late = Post(member_, c, "retry-1");
+  ASSERT_THAT(late, IsOk());
+  EXPECT_EQ(late->name(), made->name());
+  EXPECT_THAT(Post(member_, c, "retry-2"), StatusIs(Code::kFailedPrecondition));
+  EXPECT_THAT(CommentEventKinds(Section("privacy")),
+              ElementsAre(Kind::kCommentCreated));
+}
+
+// A new comment stores no copy of its text as revision 1, no thread set of
+// its own and no field at its default; all of it reads as before.
+TEST_F(CommentsServiceTest, ANewCommentIsStoredCompactlyAndReadsTheSame) {
+  ASSERT_TRUE(OpenConsultation());
+  auto root = Comment(member_, Section("privacy"), "The root.");
+  ASSERT_THAT(root, IsOk());
+  const std::string id = root->name().substr(std::string("comments/").size());
+  const std::string prefix =
+      absl::StrCat("comments:", ShardTag(ShardOfId(id)), ":");
+  const auto exists = [&](const std::string& key) {
+    auto reply = redis().Command({"EXISTS", key});
+    return reply.ok() ? reply->integer : -1;
+  };
+  EXPECT_EQ(exists(absl::StrCat(prefix, "v:", id)), 0);
+  EXPECT_EQ(exists(absl::StrCat(prefix, "th:", id)), 0);
+  auto endorse_field =
+      redis().Command({"HEXISTS", absl::StrCat(prefix, "c:", id), "endorse"});
+  ASSERT_THAT(endorse_field, IsOk());
+  EXPECT_EQ(endorse_field->integer, 0);
+  EXPECT_EQ(root->endorsement_count(), 0);
+  EXPECT_EQ(root->reply_count(), 0);
+  EXPECT_EQ(root->parent(), "");
+
+  auto revisions = Revisions(member_, root->name());
+  ASSERT_THAT(revisions, IsOk());
+  ASSERT_EQ(revisions->revisions_size(), 1);
+  EXPECT_EQ(revisions->revisions(0).version(), 1);
+  EXPECT_EQ(revisions->revisions(0).body(), "The root.");
+  EXPECT_EQ(revisions->revisions(0).type(), v1::Comment::GENERAL);
+  EXPECT_EQ(revisions->revisions(0).create_time().seconds(),
+            root->create_time().seconds());
+  EXPECT_TRUE(revisions->next_page_token().empty());
+
+  const auto thread = [&] {
+    return Listed(member_, [&](auto& q) { q.set_thread(root->name()); });
+  };
+  EXPECT_THAT(thread(), ElementsAre(root->name()));
+  auto reply = Reply(Other(), root->name(), "A reply.");
+  ASSERT_THAT(reply, IsOk());
+  EXPECT_EQ(exists(absl::StrCat(prefix, "th:", id)), 1);
+  EXPECT_THAT(thread(), ElementsAre(root->name(), reply->name()));
+
+  auto edited = Edit(member_, root->name(), "The root, edited.", root->etag());
+  ASSERT_THAT(edited, IsOk());
+  revisions = Revisions(member_, root->name());
+  ASSERT_THAT(revisions, IsOk());
+  ASSERT_EQ(revisions->revisions_size(), 2);
+  EXPECT_EQ(revisions->revisions(0).body(), "The root.");
+  EXPECT_EQ(revisions->revisions(1).body(), "The root, edited.");
+  auto stored = redis().Command({"LLEN", absl::StrCat(prefix, "v:", id)});
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->integer, 2);
+}
+
 // ---- Post search ----
 
 TEST_F(CommentsServiceTest,

@@ -3,7 +3,9 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <map>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/word_index.h"
 #include "services/common/word_index_rebuild.h"
+#include "services/consultations/consultations_store.h"
 
 namespace cdc::comments {
 namespace {
@@ -82,9 +85,15 @@ const RedisScript& Script(absl::string_view body) {
 
 // KEYS: 1 comment, 2 target index, 3 parent's replies, 4 thread, 5 author
 // index, 6 consultation index, 7 request, 8 parent, 9 events, 10 seq,
-// 11 revisions, 12 search index prefix. ARGV: 5 has request, 6 request ttl,
-// 7 id, 8 "<ms>\1<id>", 9 is reply, 10 has consultation, 11 first revision,
-// 12 "1" when searchable, then its terms (AppendTermArgs), then the fields.
+// 11 the thread's root, 12 search index prefix. ARGV: 5 has request,
+// 6 request ttl, 7 id, 8 "<ms>\1<id>", 9 is reply, 10 has consultation,
+// 11 the root's id, 12 "1" when searchable, then its terms
+// (AppendTermArgs), then the fields (those at their default left out).
+//
+// Memory (docs/BENCHMARKS.md): a comment's first revision is not stored
+// apart (the comment is it until an edit, which stores it then), and a
+// thread's set is made with its first reply (the root first, at its own
+// seq): a thread of one is its root alone.
 const RedisScript& CreateScript() {
   static const RedisScript& script = Script(R"lua(
 if ARGV[5] == '1' then
@@ -107,10 +116,13 @@ if ARGV[12] == '1' then fields = index_put(KEYS[12], ARGV[7], 13) end
 local seq = redis.call('INCR', KEYS[10])
 redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, fields))
 redis.call('ZADD', KEYS[2], seq, ARGV[7])
-redis.call('ZADD', KEYS[4], seq, ARGV[7])
+if ARGV[9] == '1' then
+  local root_seq = redis.call('HGET', KEYS[11], 'seq')
+  if root_seq then redis.call('ZADD', KEYS[4], 'NX', root_seq, ARGV[11]) end
+  redis.call('ZADD', KEYS[4], seq, ARGV[7])
+end
 redis.call('ZADD', KEYS[5], 0, ARGV[8])
 if ARGV[10] == '1' then redis.call('ZADD', KEYS[6], 0, ARGV[8]) end
-redis.call('RPUSH', KEYS[11], ARGV[11])
 if ARGV[5] == '1' then redis.call('SET', KEYS[7], ARGV[7], 'PX', ARGV[6]) end
 emit(KEYS[9], ARGV[2])
 return {'created', redis.call('HGETALL', KEYS[1])}
@@ -134,14 +146,20 @@ if closed then return closed end
 if ARGV[6] ~= '' and ARGV[6] ~= c[3] then
   return redis.error_reply('ABORTED etag')
 end
+-- The first revision is stored with the first edit (Create leaves it out).
+if redis.call('LLEN', KEYS[2]) == 0 then
+  local was = redis.call('HMGET', KEYS[1], 'type', 'body', 'pc', 'create_ms')
+  redis.call('RPUSH', KEYS[2], revision(tonumber(was[1]), was[2] or '',
+                                        was[3] or '', tonumber(was[4])))
+end
 local fields = 10
 if ARGV[9] == '1' then fields = index_put(KEYS[4], ARGV[8], 10) end
 redis.call('HSET', KEYS[1], 'update_ms', ARGV[3], unpack(ARGV, fields))
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
 local now = redis.call('HMGET', KEYS[1], 'type', 'body', 'pc')
-redis.call('RPUSH', KEYS[2], revision(tonumber(now[1]), now[2], now[3],
-                                      tonumber(ARGV[3])))
+redis.call('RPUSH', KEYS[2], revision(tonumber(now[1]), now[2] or '',
+                                      now[3] or '', tonumber(ARGV[3])))
 emit(KEYS[3], with_int(ARGV[2], tonumber(ARGV[7]), 2, version))
 return redis.call('HGETALL', KEYS[1])
 )lua");
@@ -287,6 +305,31 @@ redis.call('HSET', KEYS[1], 'd_out', ARGV[6], 'd_resp', ARGV[7],
 redis.call('HINCRBY', KEYS[1], 'etag', 1)
 emit(KEYS[2], with_int(ARGV[2], 47, 3, tonumber(c[3] or '0')))
 return redis.call('HGETALL', KEYS[1])
+)lua");
+  return script;
+}
+
+// KEYS: 1 revisions, 2 comment. ARGV: 1 first, 2 last index. The stored
+// revisions asked for and how many there are; when none is stored (never
+// edited), 0 and the comment's type, body, pc and create_ms, which are its
+// one revision. One atomic read, so an edit cannot fall between the two.
+const RedisScript& RevisionsScript() {
+  static const RedisScript& script = *new RedisScript(R"lua(
+local n = redis.call('LLEN', KEYS[1])
+if n > 0 then return {n, redis.call('LRANGE', KEYS[1], ARGV[1], ARGV[2])} end
+return {0, redis.call('HMGET', KEYS[2], 'type', 'body', 'pc', 'create_ms')}
+)lua");
+  return script;
+}
+
+// KEYS: sets of members (endorsers "e:<id>", flaggers "f:<id>"), one shard.
+// ARGV[1]: the caller. 1 for each set that holds the caller, else 0: a
+// page's 100 "did the caller endorse / flag this" questions in one command.
+const RedisScript& MarksScript() {
+  static const RedisScript& script = *new RedisScript(R"lua(
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('SISMEMBER', KEYS[i], ARGV[1]) end
+return out
 )lua");
   return script;
 }
@@ -560,54 +603,60 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
   const bool reply = !c.parent().empty();
   const std::string parent_id = reply ? IdOf(c.parent()) : id;
   const std::string author_id = IdOf(c.author());
-  v1::CommentRevision first;
-  first.set_type(c.type());
-  first.set_body(c.body());
-  first.set_proposed_change(c.proposed_change());
-  *first.mutable_create_time() = c.create_time();
+  const std::string thread_root = IdOf(c.thread());
 
   std::vector<std::string> args = WithContext(EventArgs(event), context);
-  args.insert(
-      args.end(),
-      {request_id.empty() ? "0" : "1",
-       Int(absl::ToInt64Milliseconds(options_.request_id_ttl)), id,
-       OldestFirstEntry(c), reply ? "1" : "0",
-       c.consultation().empty() ? "0" : "1", first.SerializeAsString()});
+  args.insert(args.end(),
+              {request_id.empty() ? "0" : "1",
+               Int(absl::ToInt64Milliseconds(options_.request_id_ttl)), id,
+               OldestFirstEntry(c), reply ? "1" : "0",
+               c.consultation().empty() ? "0" : "1", thread_root});
   AppendSearchArgs(c, c.body(), &args);
   const std::string created =
       Int(TimeUtil::TimestampToMilliseconds(c.create_time()));
-  args.insert(
-      args.end(),
-      {"id",           id,
-       "target",       c.target(),
-       "kind",         Int(c.target_kind()),
-       "parent",       c.parent(),
-       "thread",       c.thread(),
-       "consultation", c.consultation(),
-       "space",        c.space(),
-       "round",        Int(c.round()),
-       "dv",           Int(c.draft_version()),
-       "author",       c.author(),
-       "a_name",       c.author_display_name(),
-       "a_org",        c.author_organisation(),
-       "a_otype",      Int(c.author_organisation_type()),
-       "a_country",    c.author_country(),
-       "type",         Int(c.type()),
-       "body",         c.body(),
-       "pc",           c.proposed_change(),
-       "lang",         c.language(),
-       "anchor",       c.has_anchor() ? c.anchor().SerializeAsString() : "",
-       "state",        "1",
-       "mreason",      "",
-       "endorse",      "0",
-       "replies",      "0",
-       "flags",        "0",
-       "d_out",        "0",
-       "version",      "1",
-       "etag",         "1",
-       "create_ms",    created,
-       "update_ms",    created});
-  const std::string thread_root = IdOf(c.thread());
+  const std::vector<std::string> fields = {
+      "id",           id,
+      "target",       c.target(),
+      "kind",         Int(c.target_kind()),
+      "parent",       c.parent(),
+      "thread",       c.thread(),
+      "consultation", c.consultation(),
+      "space",        c.space(),
+      "round",        Int(c.round()),
+      "dv",           Int(c.draft_version()),
+      "author",       c.author(),
+      "a_name",       c.author_display_name(),
+      "a_org",        c.author_organisation(),
+      "a_otype",      Int(c.author_organisation_type()),
+      "a_country",    c.author_country(),
+      "type",         Int(c.type()),
+      "body",         c.body(),
+      "pc",           c.proposed_change(),
+      "lang",         c.language(),
+      "anchor",       c.has_anchor() ? c.anchor().SerializeAsString() : "",
+      "state",        "1",
+      "mreason",      "",
+      "endorse",      "0",
+      "replies",      "0",
+      "flags",        "0",
+      "d_out",        "0",
+      "version",      "1",
+      "etag",         "1",
+      "create_ms",    created,
+      "update_ms",    created};
+  // A field at its default ("" or 0) is left out: ToComment and the scripts
+  // read a missing field as that default, and the hash stays smaller.
+  static const absl::flat_hash_set<absl::string_view> kAlwaysStored = {
+      "id",    "target",  "kind", "author",    "type",     "body",
+      "state", "version", "etag", "create_ms", "update_ms"};
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    const std::string& value = fields[i + 1];
+    if ((value.empty() || value == "0") && !kAlwaysStored.contains(fields[i])) {
+      continue;
+    }
+    args.push_back(fields[i]);
+    args.push_back(value);
+  }
   CDC_ASSIGN_OR_RETURN(
       RedisReply reply_value,
       redis_->Eval(
@@ -619,15 +668,27 @@ absl::StatusOr<StoredComment> CommentsStore::Create(
            RequestKey(shard, c.author(),
                       c.parent().empty() ? c.target() : c.parent(), request_id),
            CommentKey(parent_id), EventStreamKey(shard), IndexKey(shard, "seq"),
-           Key(id, "v"), SearchPrefix(shard)},
+           CommentKey(thread_root), SearchPrefix(shard)},
           args));
   if (reply_value.elements.size() != 2) {
     return absl::InternalError("redis: unexpected create reply");
   }
   if (reply_value.elements[0].str == "prior") {
-    return Get(reply_value.elements[1].str, context.caller);
+    CDC_ASSIGN_OR_RETURN(StoredComment prior,
+                         Get(reply_value.elements[1].str, context.caller));
+    prior.repeated = true;
+    return prior;
   }
   return ToStored(reply_value.elements[1]);
+}
+
+absl::StatusOr<std::string> CommentsStore::ConsultationVersion(
+    absl::string_view id) {
+  CDC_ASSIGN_OR_RETURN(
+      RedisReply version,
+      redis_->Command(
+          {"HGET", consultations::ConsultationRecordKey(id), "version"}));
+  return version.is_nil() ? std::string() : version.str;
 }
 
 absl::StatusOr<std::optional<StoredComment>> CommentsStore::FindRequest(
@@ -683,26 +744,45 @@ absl::StatusOr<StoredComment> CommentsStore::Get(absl::string_view id,
 
 absl::StatusOr<std::vector<StoredComment>> CommentsStore::GetMany(
     int shard, const std::vector<std::string>& ids, absl::string_view caller) {
+  if (ids.empty()) return std::vector<StoredComment>{};
+  // The records and, in the same round trip, the caller's marks on them
+  // (MarksScript): ids.size() + 1 commands.
   std::vector<std::vector<std::string>> commands;
-  commands.reserve(ids.size() * 3);
+  commands.reserve(ids.size() + 1);
+  std::vector<std::string> mark_keys;
+  mark_keys.reserve(ids.size() * 2);
   for (const std::string& id : ids) {
     commands.push_back({"HGETALL", CommentPrefix(shard) + id});
-    commands.push_back({"SISMEMBER", absl::StrCat(Prefix(shard), "e:", id),
-                        std::string(caller)});
-    commands.push_back({"SISMEMBER", absl::StrCat(Prefix(shard), "f:", id),
-                        std::string(caller)});
+    mark_keys.push_back(absl::StrCat(Prefix(shard), "e:", id));
+    mark_keys.push_back(absl::StrCat(Prefix(shard), "f:", id));
   }
+  std::vector<std::string> marks = {
+      "EVALSHA", MarksScript().sha1(),
+      Int(static_cast<int64_t>(mark_keys.size()))};
+  marks.insert(marks.end(), mark_keys.begin(), mark_keys.end());
+  marks.push_back(std::string(caller));
+  commands.push_back(std::move(marks));
   CDC_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+  if (replies.size() != commands.size()) {
+    return absl::InternalError("redis: unexpected pipeline reply");
+  }
+  absl::StatusOr<RedisReply>& flags = replies.back();
+  if (!flags.ok() &&
+      absl::StartsWith(flags.status().message(), "redis: NOSCRIPT")) {
+    flags = redis_->Eval(MarksScript(), mark_keys, {std::string(caller)});
+  }
+  if (!flags.ok()) return flags.status();
+  if (flags->elements.size() != mark_keys.size()) {
+    return absl::InternalError("redis: unexpected marks reply");
+  }
   std::vector<StoredComment> found;
-  for (size_t i = 0; i + 2 < replies.size(); i += 3) {
-    for (size_t k = i; k < i + 3; ++k) {
-      if (!replies[k].ok()) return replies[k].status();
-    }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!replies[i].ok()) return replies[i].status();
     absl::StatusOr<StoredComment> stored = ToStored(*replies[i]);
     if (absl::IsNotFound(stored.status())) continue;
     CDC_RETURN_IF_ERROR(stored.status());
-    stored->endorsed_by_caller = replies[i + 1]->integer == 1;
-    stored->flagged_by_caller = replies[i + 2]->integer == 1;
+    stored->endorsed_by_caller = flags->elements[2 * i].integer == 1;
+    stored->flagged_by_caller = flags->elements[2 * i + 1].integer == 1;
     found.push_back(*std::move(stored));
   }
   return found;
@@ -711,23 +791,40 @@ absl::StatusOr<std::vector<StoredComment>> CommentsStore::GetMany(
 absl::Status CommentsStore::MarkForCaller(
     absl::string_view caller, std::vector<StoredComment>* comments) {
   if (comments->empty()) return absl::OkStatus();
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(comments->size() * 2);
-  for (const StoredComment& stored : *comments) {
-    const std::string id = IdOf(stored.comment.name());
-    commands.push_back({"SISMEMBER", Key(id, "e"), std::string(caller)});
-    commands.push_back({"SISMEMBER", Key(id, "f"), std::string(caller)});
+  // One MarksScript call per shard the comments are in, all in one round
+  // trip.
+  std::map<int, std::vector<size_t>> by_shard;
+  for (size_t i = 0; i < comments->size(); ++i) {
+    const std::string id = IdOf((*comments)[i].comment.name());
+    if (ShardOfId(id) < 0) return absl::InternalError("a comment has no id");
+    by_shard[ShardOfId(id)].push_back(i);
   }
-  CDC_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
-  if (replies.size() != commands.size()) {
+  std::vector<RedisClient::ScriptCall> calls;
+  for (const auto& [shard, members] : by_shard) {
+    RedisClient::ScriptCall& call = calls.emplace_back();
+    for (size_t i : members) {
+      const std::string id = IdOf((*comments)[i].comment.name());
+      call.keys.push_back(Key(id, "e"));
+      call.keys.push_back(Key(id, "f"));
+    }
+    call.args.push_back(std::string(caller));
+  }
+  CDC_ASSIGN_OR_RETURN(auto replies, redis_->EvalMany(MarksScript(), calls));
+  if (replies.size() != calls.size()) {
     return absl::InternalError("redis: unexpected pipeline reply");
   }
-  for (size_t i = 0; i < comments->size(); ++i) {
-    for (size_t k = 2 * i; k < 2 * i + 2; ++k) {
-      if (!replies[k].ok()) return replies[k].status();
+  size_t k = 0;
+  for (const auto& [shard, members] : by_shard) {
+    const absl::StatusOr<RedisReply>& reply = replies[k++];
+    if (!reply.ok()) return reply.status();
+    if (reply->elements.size() != 2 * members.size()) {
+      return absl::InternalError("redis: unexpected marks reply");
     }
-    (*comments)[i].endorsed_by_caller = replies[2 * i]->integer == 1;
-    (*comments)[i].flagged_by_caller = replies[2 * i + 1]->integer == 1;
+    for (size_t m = 0; m < members.size(); ++m) {
+      StoredComment& stored = (*comments)[members[m]];
+      stored.endorsed_by_caller = reply->elements[2 * m].integer == 1;
+      stored.flagged_by_caller = reply->elements[2 * m + 1].integer == 1;
+    }
   }
   return absl::OkStatus();
 }
@@ -933,15 +1030,35 @@ absl::StatusOr<CommentsStore::RevisionPage> CommentsStore::Revisions(
   // One more than asked says whether another page follows.
   CDC_ASSIGN_OR_RETURN(
       RedisReply reply,
-      redis_->Command({"LRANGE", Key(id, "v"), Int(start),
-                       Int(static_cast<int64_t>(start + count))}));
-  RevisionPage page;
-  page.more = reply.elements.size() > count;
-  for (size_t i = 0; i < std::min(count, reply.elements.size()); ++i) {
-    v1::CommentRevision& revision = page.revisions.emplace_back();
-    if (!revision.ParseFromString(reply.elements[i].str)) {
-      return absl::DataLossError("a stored revision does not parse");
+      redis_->Eval(RevisionsScript(), {Key(id, "v"), CommentKey(id)},
+                   {Int(start), Int(static_cast<int64_t>(start + count))}));
+  if (reply.elements.size() != 2) {
+    return absl::InternalError("redis: unexpected revisions reply");
+  }
+  std::vector<v1::CommentRevision> stored;
+  const std::vector<RedisReply>& values = reply.elements[1].elements;
+  if (reply.elements[0].integer > 0) {
+    for (const RedisReply& value : values) {
+      if (!stored.emplace_back().ParseFromString(value.str)) {
+        return absl::DataLossError("a stored revision does not parse");
+      }
     }
+  } else if (values.size() == 4 && !values[1].is_nil() && start == 0) {
+    // Never edited: the comment as it is, as created.
+    v1::CommentRevision& first = stored.emplace_back();
+    int64_t type = 0, ms = 0;
+    (void)absl::SimpleAtoi(values[0].str, &type);
+    (void)absl::SimpleAtoi(values[3].str, &ms);
+    first.set_type(static_cast<v1::Comment::Type>(type));
+    first.set_body(values[1].str);
+    first.set_proposed_change(values[2].str);
+    *first.mutable_create_time() = TimeUtil::MillisecondsToTimestamp(ms);
+  }
+  RevisionPage page;
+  page.more = stored.size() > count;
+  for (size_t i = 0; i < std::min(count, stored.size()); ++i) {
+    v1::CommentRevision& revision =
+        page.revisions.emplace_back(std::move(stored[i]));
     const size_t version = start + i + 1;
     revision.set_version(static_cast<int32_t>(version));
     revision.set_name(absl::StrCat("comments/", id, "/revisions/", version));

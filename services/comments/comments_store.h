@@ -47,7 +47,8 @@ struct StoredComment {
   v1::Comment comment;  // everything, unredacted; caller flags unset
   bool endorsed_by_caller = false;
   bool flagged_by_caller = false;
-  int64_t seq = 0;  // creation order within the shard
+  int64_t seq = 0;        // creation order within the shard
+  bool repeated = false;  // Create: an earlier create with the request id
 };
 
 // What a write needs beyond its own fields: the clock and the round.
@@ -78,6 +79,12 @@ class CommentsStore final {
                                        absl::string_view request_id,
                                        const WriteContext& context,
                                        const v1::Event& event);
+
+  // The "version" of consultation `id`'s record in cdc-consultations'
+  // keyspace ("" when there is none), which moves with every write of the
+  // consultation: whether an answer about it kept since is still current
+  // (services/consultations/consultations_store.h). One round trip.
+  absl::StatusOr<std::string> ConsultationVersion(absl::string_view id);
 
   // The comment an earlier create with this author and request_id made on
   // `target`, if any (within the request id's lifetime).

@@ -44,7 +44,7 @@ std::string Prefix(int shard) {
 }
 std::string RecordPrefix(int shard) { return Prefix(shard) + "c:"; }
 std::string RecordKey(absl::string_view id) {
-  return absl::StrCat(RecordPrefix(ConsultationsStore::ShardOf(id)), id);
+  return ConsultationRecordKey(id);
 }
 std::string DraftKey(absl::string_view id, int version) {
   return absl::StrCat(RecordKey(id), ":v:", version);

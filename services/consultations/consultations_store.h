@@ -17,6 +17,13 @@
 // The write, its version hash and its event go in one script. These are the
 // secretariat's rare operations; the checks they need (state by the clock,
 // draft differences) are far easier to get right in C++ than in Lua.
+//
+// The record's "version" field is read by one other service, and only that
+// field: cdc-comments keeps CheckParticipation and GetConsultation answers
+// and uses one only while the version it was given with is still the
+// record's (ConsultationRecordKey below). Every write of a consultation goes
+// through Apply and moves it, draft versions included, so an unchanged
+// version means an unchanged record. Keep it so.
 #pragma once
 
 #include <string>
@@ -24,11 +31,19 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "cdc/v1/events.pb.h"
+#include "services/common/keys.h"
 #include "services/common/redis.h"
 #include "services/common/shard_index.h"
 
 namespace cdc::consultations {
+
+// The Redis key of consultation `id`'s record (a hash with a "version" field
+// that every write moves; see above).
+inline std::string ConsultationRecordKey(absl::string_view id) {
+  return absl::StrCat("consultations:", ShardTag(ShardOfText(id)), ":c:", id);
+}
 
 // The message of the ABORTED status Apply returns when the record changed
 // since it was read (as opposed to a stale etag from the caller).
