@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -216,6 +217,12 @@ class LiveHub::Subscription final : public QueuedStream<v1::SubscribeResponse> {
   absl::Time checked = absl::Now();
   bool started = false;  // the first heartbeat is sent
   int64_t position = 0;  // the last inbox number queued
+  // Whether a drained buffer should wake the member: set before the worker
+  // looks at the buffer's room, and cleared only by a read that found
+  // fewer notifications than there was room for (so nothing was left
+  // behind). A stream that was full, or whose read was cut short by its
+  // room, reads again once the client has taken what it has.
+  std::atomic<bool> read_again{true};
 
   void OnDone() override {
     std::shared_ptr<Subscription> keep = std::move(self);
@@ -223,7 +230,9 @@ class LiveHub::Subscription final : public QueuedStream<v1::SubscribeResponse> {
   }
 
  private:
-  void Drained() override { hub_->WakeMember(member_id_); }
+  void Drained() override {
+    if (read_again.load()) hub_->WakeMember(member_id_);
+  }
 
   LiveHub* const hub_;
   const std::string member_id_;
@@ -288,6 +297,7 @@ LiveHub::LiveHub(NotificationsStore* store, Authenticator* authenticator,
       },
       [this] {
         absl::MutexLock lock(&mu_);
+        ++broadcast_generation_;  // a broadcast hint may have been missed
         QueueEverything();
       });
 }
@@ -420,6 +430,7 @@ void LiveHub::OnHint(const std::string& channel, const std::string& message) {
       if (members_.contains(member_id)) QueueMember(member_id);
     }
   } else if (channel == kBroadcastChannel) {
+    ++broadcast_generation_;
     for (const auto& [id, member] : members_) QueueMember(id);
   } else {
     for (const auto& watch : watches_) QueueWatch(watch);
@@ -454,8 +465,10 @@ void LiveHub::Remove(Watch* watch) {
 }
 
 void LiveHub::Work() {
+  const size_t batch = static_cast<size_t>(std::max(1, options_.batch));
   for (;;) {
-    Task task;
+    std::shared_ptr<Watch> watch;
+    std::vector<std::string> member_ids;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -464,38 +477,48 @@ void LiveHub::Work() {
           },
           this));
       if (stopping_) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-      if (task.watch != nullptr) {
-        task.watch->queued = false;
-        task.watch->running = true;
+      if (tasks_.front().watch != nullptr) {
+        watch = std::move(tasks_.front().watch);
+        tasks_.pop_front();
+        watch->queued = false;
+        watch->running = true;
       } else {
-        auto it = members_.find(task.member_id);
-        if (it == members_.end()) continue;
-        it->second.queued = false;
-        it->second.running = true;
+        // The members queued next, up to a batch.
+        while (!tasks_.empty() && tasks_.front().watch == nullptr &&
+               member_ids.size() < batch) {
+          std::string id = std::move(tasks_.front().member_id);
+          tasks_.pop_front();
+          auto it = members_.find(id);
+          if (it == members_.end()) continue;
+          it->second.queued = false;
+          it->second.running = true;
+          member_ids.push_back(std::move(id));
+        }
       }
     }
-    if (task.watch != nullptr) {
-      ServeWatch(*task.watch);
+    if (watch != nullptr) {
+      ServeWatch(*watch);
       absl::MutexLock lock(&mu_);
-      task.watch->running = false;
-      if (task.watch->again && !task.watch->closed()) {
-        task.watch->again = false;
-        QueueWatch(task.watch);
+      watch->running = false;
+      if (watch->again && !watch->closed()) {
+        watch->again = false;
+        QueueWatch(watch);
       }
       continue;
     }
-    ServeMember(task.member_id);
+    if (member_ids.empty()) continue;
+    ServeMembers(member_ids);
     absl::MutexLock lock(&mu_);
-    auto it = members_.find(task.member_id);
-    if (it == members_.end()) continue;
-    it->second.running = false;
-    if (it->second.streams.empty()) {
-      members_.erase(it);
-    } else if (it->second.again) {
-      it->second.again = false;
-      QueueMember(task.member_id);
+    for (const std::string& id : member_ids) {
+      auto it = members_.find(id);
+      if (it == members_.end()) continue;
+      it->second.running = false;
+      if (it->second.streams.empty()) {
+        members_.erase(it);
+      } else if (it->second.again) {
+        it->second.again = false;
+        QueueMember(id);
+      }
     }
   }
 }
@@ -548,30 +571,39 @@ void LiveHub::WakeWatch(const std::shared_ptr<Watch>& watch) {
   QueueWatch(watch);
 }
 
-void LiveHub::ServeMember(const std::string& member_id) {
+std::vector<std::shared_ptr<LiveHub::Subscription>> LiveHub::PrepareMember(
+    const std::string& member_id) {
   std::vector<std::shared_ptr<Subscription>> streams;
+  int64_t generation = 0;
+  bool catch_up = false;
+  const absl::Time now = absl::Now();
   {
     absl::MutexLock lock(&mu_);
     auto it = members_.find(member_id);
-    if (it == members_.end()) return;
+    if (it == members_.end()) return streams;
     streams = it->second.streams;
+    generation = broadcast_generation_;
+    // Only when a broadcast was announced since the last catch-up; now and
+    // then regardless, like the token re-check, in case a hint was lost.
+    catch_up = it->second.caught_up_generation != generation ||
+               now - it->second.caught_up_at >= options_.recheck_interval;
   }
-  if (streams.empty()) return;
+  if (streams.empty()) return streams;
   // Tokens are checked again now and then: a revoked or expired token or a
   // suspension ends the stream, and a role change is seen by broadcasts.
-  const absl::Time checked_at = absl::Now();
   for (const auto& stream : streams) {
-    if (checked_at - stream->checked < options_.recheck_interval) continue;
+    if (now - stream->checked < options_.recheck_interval) continue;
     absl::StatusOr<v1::Principal> principal =
         authenticator_->Authenticate(stream->token);
     if (principal.ok()) {
       stream->member = *std::move(principal);
-      stream->checked = checked_at;
+      stream->checked = now;
     } else if (principal.status().code() ==
                absl::StatusCode::kUnauthenticated) {
       stream->Close(ToGrpcStatus(principal.status()));
     }  // else cdc-members is unreachable: keep going, check again later
   }
+  if (!catch_up) return streams;
   const v1::Principal member = streams.front()->member;
   absl::Status caught_up =
       store_->CatchUpBroadcasts(member_id, [&](const BroadcastEntry& entry) {
@@ -580,67 +612,126 @@ void LiveHub::ServeMember(const std::string& member_id) {
   if (!caught_up.ok()) {
     Log(LogLevel::kWarning, "broadcast catch-up failed",
         {{"member", member_id}, {"error", caught_up.ToString()}});
+    return streams;  // the next run tries again
   }
-  bool more = false;
+  absl::MutexLock lock(&mu_);
+  auto it = members_.find(member_id);
+  if (it != members_.end()) {
+    // The generation read before the catch-up: a broadcast announced
+    // meanwhile queues the member again (`again`) and is caught up then.
+    it->second.caught_up_generation = generation;
+    it->second.caught_up_at = now;
+  }
+  return streams;
+}
+
+void LiveHub::ServeMembers(const std::vector<std::string>& member_ids) {
+  std::vector<std::shared_ptr<Subscription>> streams;
+  for (const std::string& member_id : member_ids) {
+    for (auto& stream : PrepareMember(member_id)) {
+      streams.push_back(std::move(stream));
+    }
+  }
+  if (streams.empty()) return;
+  // A drain from here on wakes the member again, until a read shows that
+  // nothing was left behind.
+  for (const auto& stream : streams) stream->read_again.store(true);
+
+  // A new stream's first message: the unread count, and whether the replay
+  // lost anything to the inbox cap.
+  std::vector<Subscription*> starting;
+  std::vector<NotificationsStore::InboxRead> reads;
   for (const auto& stream : streams) {
-    const int room = stream->Room();
-    if (room == 0) continue;  // closed, or full: Drained() asks again
-    if (!stream->started) {
-      // The counters first: the unread count, and whether the replay lost
-      // anything to the inbox cap.
-      absl::StatusOr<InboxSlice> now =
-          store_->ListAfter(member_id, std::numeric_limits<int64_t>::max(), 0);
+    if (stream->started || stream->Room() == 0) continue;
+    starting.push_back(stream.get());
+    reads.push_back({.member_id = stream->member_id(),
+                     .after = std::numeric_limits<int64_t>::max(),
+                     .limit = 0});
+  }
+  if (!starting.empty()) {
+    absl::StatusOr<std::vector<absl::StatusOr<InboxSlice>>> counters =
+        store_->ListAfterMany(reads);
+    for (size_t i = 0; i < starting.size(); ++i) {
+      Subscription& stream = *starting[i];
+      const absl::StatusOr<InboxSlice>& now =
+          counters.ok() ? (*counters)[i] : counters.status();
       if (!now.ok()) {
-        stream->Close(ToGrpcStatus(now.status()));
+        stream.Close(ToGrpcStatus(now.status()));
         continue;
       }
-      const int64_t last_seen = stream->last_seen();
+      const int64_t last_seen = stream.last_seen();
       // A replay from before what the inbox keeps starts at its oldest.
-      stream->position = std::max(last_seen, now->trimmed_through);
+      stream.position = std::max(last_seen, now->trimmed_through);
       v1::SubscribeResponse hello;
       v1::Heartbeat* heartbeat = hello.mutable_heartbeat();
       *heartbeat->mutable_time() = Now();
       heartbeat->set_unread_count(static_cast<int32_t>(now->unread_count));
       heartbeat->set_truncated(last_seen < now->trimmed_through);
-      stream->Push(std::move(hello));
-      stream->started = true;
+      stream.Push(std::move(hello));
+      stream.started = true;
     }
+  }
+
+  // What follows each stream's position, as much as its buffer has room
+  // for: one pipelined round trip for the whole batch.
+  std::vector<Subscription*> reading;
+  std::vector<int> limits;
+  reads.clear();
+  for (const auto& stream : streams) {
+    if (!stream->started) continue;  // its first read failed: closed
     const int limit = stream->Room();
-    if (limit == 0) continue;
-    absl::StatusOr<InboxSlice> slice =
-        store_->ListAfter(member_id, stream->position, limit);
+    if (limit == 0) continue;  // closed, or full: Drained() asks again
+    reading.push_back(stream.get());
+    limits.push_back(limit);
+    reads.push_back({.member_id = stream->member_id(),
+                     .after = stream->position,
+                     .limit = limit});
+  }
+  if (reading.empty()) return;
+  absl::StatusOr<std::vector<absl::StatusOr<InboxSlice>>> slices =
+      store_->ListAfterMany(reads);
+  if (!slices.ok()) {
+    Log(LogLevel::kWarning, "inbox read failed",
+        {{"members", absl::StrCat(member_ids.size())},
+         {"error", slices.status().ToString()}});
+    return;  // the next tick retries
+  }
+  for (size_t i = 0; i < reading.size(); ++i) {
+    Subscription& stream = *reading[i];
+    absl::StatusOr<InboxSlice>& slice = (*slices)[i];
     if (!slice.ok()) {
       Log(LogLevel::kWarning, "inbox read failed",
-          {{"member", member_id}, {"error", slice.status().ToString()}});
+          {{"member", stream.member_id()},
+           {"error", slice.status().ToString()}});
       continue;  // the next tick retries
     }
-    if (stream->position < slice->trimmed_through) {
+    if (stream.position < slice->trimmed_through) {
       // The inbox cap dropped notifications this stream had not sent yet:
       // say so rather than skip them; reconnecting reports `truncated`.
-      stream->Close(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "the stream fell behind the inbox; "
-                                 "reconnect with last_seen"));
+      stream.Close(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "the stream fell behind the inbox; "
+                                "reconnect with last_seen"));
       continue;
     }
+    // Decided before pushing, since the pushes may drain at once: only a
+    // read cut short by the room needs another one after the drain; what
+    // is written later comes with its own hint.
+    stream.read_again.store(static_cast<int>(slice->items.size()) == limits[i]);
     for (InboxItem& item : slice->items) {
       v1::SubscribeResponse out;
       *out.mutable_notification() = std::move(item.notification);
-      if (!stream->Push(std::move(out))) break;
-      stream->position = item.seq;
+      if (!stream.Push(std::move(out))) break;
+      stream.position = item.seq;
     }
-    if (static_cast<int>(slice->items.size()) == limit) more = true;
     if (slice->items.empty() &&
-        absl::Now() - stream->last_sent() >= options_.heartbeat_interval) {
+        absl::Now() - stream.last_sent() >= options_.heartbeat_interval) {
       v1::SubscribeResponse beat;
       *beat.mutable_heartbeat()->mutable_time() = Now();
       beat.mutable_heartbeat()->set_unread_count(
           static_cast<int32_t>(slice->unread_count));
-      stream->Push(std::move(beat));
+      stream.Push(std::move(beat));
     }
   }
-  // A full buffer wakes the member again when it drains; other leftovers
-  // are fetched by the next run.
-  if (more) WakeMember(member_id);
 }
 
 void LiveHub::ServeWatch(Watch& watch) {

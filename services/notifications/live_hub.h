@@ -15,6 +15,14 @@
 // nothing at all) and resumes later from its last position. A few workers serve
 // all streams, so thousands of idle streams cost no threads, and a slow client
 // never holds a worker.
+//
+// A fan-out wakes many members at once (one hint names up to 200), so a
+// worker takes up to `batch` queued members at a time and reads all their
+// inboxes in one pipelined round trip. Reads that can only find nothing are
+// skipped: a member catches up on broadcasts only when one was announced
+// since its last catch-up (or recheck_interval passed), and a stream whose
+// buffer drains is read again only when its last read was cut short by the
+// buffer.
 #pragma once
 
 #include <grpcpp/server_context.h>
@@ -56,6 +64,9 @@ class LiveHub final {
     // even without a hint.
     absl::Duration watch_poll = absl::Seconds(1);
     int workers = 2;
+    // Queued members a worker serves together, their inbox reads in one
+    // pipelined round trip.
+    int batch = 64;
     // How often an open stream's token is checked again, so that a revoked
     // or expired token, a suspension or a role change ends it.
     absl::Duration recheck_interval = absl::Seconds(30);
@@ -104,6 +115,10 @@ class LiveHub final {
     bool queued = false;
     bool running = false;
     bool again = false;  // asked for while running: run once more
+    // The hub's broadcast_generation_ at the member's last catch-up (0:
+    // never), and when that was.
+    int64_t caught_up_generation = 0;
+    absl::Time caught_up_at = absl::InfinitePast();
   };
   struct Task {
     std::string member_id;         // a member's Subscribe streams, or
@@ -123,7 +138,11 @@ class LiveHub final {
 
   void Work();
   void Tick();
-  void ServeMember(const std::string& member_id);
+  void ServeMembers(const std::vector<std::string>& member_ids);
+  // Token re-checks and the broadcast catch-up of one member; returns its
+  // open streams.
+  std::vector<std::shared_ptr<Subscription>> PrepareMember(
+      const std::string& member_id);
   void ServeWatch(Watch& watch);
 
   NotificationsStore* const store_;
@@ -135,6 +154,10 @@ class LiveHub final {
   absl::flat_hash_map<std::string, MemberStreams> members_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Watch>> watches_ ABSL_GUARDED_BY(mu_);
   std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
+  // Moves on every broadcast hint and every (re)subscription to the hints
+  // (hints may have been missed): members caught up at an older one catch
+  // up again.
+  int64_t broadcast_generation_ ABSL_GUARDED_BY(mu_) = 1;
 
   std::vector<std::thread> workers_;
   std::thread ticker_;

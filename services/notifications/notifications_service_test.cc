@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
@@ -605,6 +606,159 @@ TEST_F(NotificationsTest, AClientThatDoesNotReadIsEndedNotBuffered) {
   EXPECT_TRUE(code == grpc::StatusCode::RESOURCE_EXHAUSTED ||
               code == grpc::StatusCode::CANCELLED)
       << code;
+}
+
+// The live hub serves members in batches; these tests give it batches of
+// 3 and timings that leave no other wake-up than the one under test (no
+// heartbeat tick, no periodic re-check within the test), and bound every
+// stream by a deadline so that a missed wake-up fails instead of hanging.
+class LiveHubTest : public NotificationsTest {
+ protected:
+  static LiveHub::Options QuietHub() {
+    LiveHub::Options hub = testing::FastHub();
+    hub.batch = 3;
+    hub.heartbeat_interval = absl::Minutes(5);
+    hub.stall_timeout = absl::Minutes(5);
+    hub.recheck_interval = absl::Minutes(5);
+    return hub;
+  }
+
+  void UseHub(const LiveHub::Options& hub) {
+    replica_.reset();
+    replica_ = NewReplica("live", true, hub);
+    n_ = replica_->stub.get();
+    Settle();
+  }
+
+  // Subscribe, ending by itself after 30 s.
+  Stream SubscribeWithin(const std::string& token,
+                         const std::string& last_seen = "") {
+    Stream stream;
+    stream.context = As(token);
+    stream.context->set_deadline(std::chrono::system_clock::now() +
+                                 std::chrono::seconds(30));
+    v1::SubscribeRequest request;
+    request.set_last_seen(last_seen);
+    stream.reader = n_->Subscribe(stream.context.get(), request);
+    return stream;
+  }
+
+  // A notification as the consumer writes it.
+  static v1::Notification Note(const std::string& event_id) {
+    v1::Notification note;
+    note.set_event_id(event_id);
+    note.set_event_type(v1::EVENT_TYPE_COMMENT_REPLIED);
+    note.set_summary(event_id);
+    return note;
+  }
+
+  static int64_t Number(const v1::Notification& n) {
+    return std::stoll(n.name().substr(n.name().rfind('/') + 1));
+  }
+};
+
+TEST_F(LiveHubTest, ManyStreamsServedInBatchesGetEachNotificationOnce) {
+  UseHub(QuietHub());
+  // 8 members with 2 streams each: 16 streams, served 3 members at a time.
+  std::vector<std::string> tokens = {member_, bo_};
+  for (int i = 0; i < 6; ++i) {
+    tokens.push_back(NewMember(absl::StrCat("f", i, "@example.org"), "FRA",
+                               v1::ORGANISATION_TYPE_CIVIL_SOCIETY,
+                               v1::ROLE_MEMBER));
+  }
+  Settle();
+  std::vector<std::string> ids;
+  std::vector<Stream> streams;
+  std::vector<std::string> owners;
+  for (const std::string& token : tokens) {
+    ids.push_back(MemberOf(token).substr(8));
+    for (int copy = 0; copy < 2; ++copy) {
+      streams.push_back(SubscribeWithin(token));
+      owners.push_back(MemberOf(token));
+      v1::SubscribeResponse hello;  // live once this arrives
+      ASSERT_TRUE(streams.back().reader->Read(&hello));
+      ASSERT_TRUE(hello.has_heartbeat());
+    }
+  }
+  for (int e = 1; e <= 3; ++e) {
+    ASSERT_THAT(replica_->store.Deliver(ids, Note(absl::StrCat("fan-", e))),
+                IsOk());
+  }
+  for (size_t i = 0; i < streams.size(); ++i) {
+    auto got = streams[i].Next(3);
+    ASSERT_EQ(got.size(), 3u) << owners[i];
+    for (int e = 0; e < 3; ++e) {
+      EXPECT_EQ(got[e].event_id(), absl::StrCat("fan-", e + 1)) << owners[i];
+      EXPECT_THAT(got[e].name(), ::testing::StartsWith(owners[i] + "/"));
+      if (e > 0) {
+        EXPECT_EQ(Number(got[e]), Number(got[e - 1]) + 1);
+      }
+    }
+  }
+  // Nothing was sent twice: the next notification on every stream is a
+  // new one.
+  ASSERT_THAT(replica_->store.Deliver(ids, Note("fan-4")), IsOk());
+  for (size_t i = 0; i < streams.size(); ++i) {
+    auto got = streams[i].Next(1);
+    ASSERT_EQ(got.size(), 1u) << owners[i];
+    EXPECT_EQ(got[0].event_id(), "fan-4") << owners[i];
+  }
+  for (Stream& stream : streams) stream.context->TryCancel();
+}
+
+TEST_F(LiveHubTest, AStreamCutShortByItsBufferGetsTheRestWhenItDrains) {
+  LiveHub::Options hub = QuietHub();
+  hub.subscribe_buffer = 4;
+  UseHub(hub);
+  const std::string id = MemberOf(member_).substr(8);
+  Inbox(member_);  // copies pending broadcasts in first
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("mark")), IsOk());
+  auto inbox = Inbox(member_);
+  ASSERT_FALSE(inbox.empty());
+  ASSERT_EQ(inbox[0].event_id(), "mark");
+  // Written before the stream opens: their hints wake nobody, so only
+  // the stream's own drains can bring the 30 through a buffer of 4.
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_THAT(replica_->store.Deliver({id}, Note(absl::StrCat("r-", i))),
+                IsOk());
+  }
+  Stream stream = SubscribeWithin(member_, inbox[0].name());
+  auto got = stream.Next(30);
+  ASSERT_EQ(got.size(), 30u);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(got[i].event_id(), absl::StrCat("r-", i));
+    EXPECT_EQ(Number(got[i]), Number(inbox[0]) + 1 + i);
+  }
+  // Then live again, without a repeat.
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("after")), IsOk());
+  auto live = stream.Next(1);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].event_id(), "after");
+  stream.context->TryCancel();
+}
+
+TEST_F(LiveHubTest, ABroadcastReachesOpenStreamsLive) {
+  UseHub(QuietHub());
+  Stream stream = SubscribeWithin(bo_);
+  v1::SubscribeResponse hello;
+  ASSERT_TRUE(stream.reader->Read(&hello));
+  // Bo's stream caught up at its first run; the broadcast of a new round
+  // (its hint) makes the hub catch up again.
+  ASSERT_THAT(Create("wide"), IsOk());
+  ASSERT_THAT(Import("wide", comments::testing::kDraft), IsOk());
+  ASSERT_THAT(Open("wide", absl::ZeroDuration(), absl::Hours(24)), IsOk());
+  bool heard = false;
+  for (;;) {
+    auto got = stream.Next(1);
+    if (got.empty()) break;  // the deadline
+    if (got[0].event_type() == v1::EVENT_TYPE_ROUND_OPENED &&
+        got[0].target() == "consultations/wide") {
+      heard = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(heard);
+  stream.context->TryCancel();
 }
 
 class WatchEventsTest : public NotificationsTest {

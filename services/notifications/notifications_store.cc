@@ -460,6 +460,33 @@ absl::StatusOr<InboxSlice> NotificationsStore::ListAfter(
   return ParseSlice(member_id, reply);
 }
 
+absl::StatusOr<std::vector<absl::StatusOr<InboxSlice>>>
+NotificationsStore::ListAfterMany(const std::vector<InboxRead>& reads) {
+  std::vector<absl::StatusOr<InboxSlice>> slices;
+  if (reads.empty()) return slices;
+  std::vector<RedisClient::ScriptCall> calls;
+  calls.reserve(reads.size());
+  for (const InboxRead& read : reads) {
+    calls.push_back(
+        RedisClient::ScriptCall{.keys = InboxKeys(read.member_id),
+                                .args = {"asc", std::to_string(read.after),
+                                         std::to_string(read.limit), "0"}});
+  }
+  CDC_ASSIGN_OR_RETURN(auto replies, redis_->EvalMany(ListScript(), calls));
+  if (replies.size() != reads.size()) {
+    return absl::InternalError("notifications: replies do not match reads");
+  }
+  slices.reserve(replies.size());
+  for (size_t i = 0; i < replies.size(); ++i) {
+    if (!replies[i].ok()) {
+      slices.push_back(replies[i].status());
+    } else {
+      slices.push_back(ParseSlice(reads[i].member_id, *replies[i]));
+    }
+  }
+  return slices;
+}
+
 absl::StatusOr<InboxItem> NotificationsStore::MarkRead(
     absl::string_view member_id, int64_t seq) {
   const std::vector<std::string> keys = InboxKeys(member_id);

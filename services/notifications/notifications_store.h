@@ -146,6 +146,16 @@ class NotificationsStore final {
   // Oldest first, numbers above `after`.
   absl::StatusOr<InboxSlice> ListAfter(absl::string_view member_id,
                                        int64_t after, int limit);
+  // ListAfter for many inboxes in one pipelined round trip (the live hub
+  // serves its streams in batches): one result per read, in order. The
+  // outer status fails only when the connection does.
+  struct InboxRead {
+    std::string member_id;
+    int64_t after = 0;
+    int limit = 0;
+  };
+  absl::StatusOr<std::vector<absl::StatusOr<InboxSlice>>> ListAfterMany(
+      const std::vector<InboxRead>& reads);
   // NOT_FOUND when the number is not in the inbox.
   absl::StatusOr<InboxItem> MarkRead(absl::string_view member_id, int64_t seq);
   // Marks everything up to `up_to` read (0: everything); INVALID_ARGUMENT
