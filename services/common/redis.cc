@@ -31,6 +31,16 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 // canonical gRPC code name; anything else is Redis itself complaining.
 absl::Status ErrorReplyStatus(absl::string_view text) {
   const size_t space = text.find(' ');
+  // Redis' own errors for a state that passes (loading its data after a
+  // restart, a script running too long, a replica without its master):
+  // UNAVAILABLE, for the caller to retry, as when it cannot be reached.
+  const absl::string_view first_word = text.substr(0, space);
+  for (absl::string_view transient :
+       {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"}) {
+    if (first_word == transient) {
+      return absl::UnavailableError(absl::StrCat("redis: ", text));
+    }
+  }
   absl::StatusCode code;
   if (space != absl::string_view::npos &&
       ParseCodeName(text.substr(0, space), &code)) {
@@ -181,6 +191,16 @@ class RedisClient::Connection {
 
   bool broken() const { return context_->err != 0; }
 
+  // An idle connection has nothing to read: when its socket is readable,
+  // hung up or in error, Redis closed it (it restarted, or timed the
+  // connection out) while it sat in the pool, and the first command on it
+  // would fail although Redis is back.
+  bool stale() const {
+    pollfd socket{
+        .fd = context_->fd, .events = POLLIN | POLLRDHUP, .revents = 0};
+    return poll(&socket, 1, 0) != 0;
+  }
+
   absl::Status IoError() const {
     return absl::UnavailableError(absl::StrCat("redis: ", context_->errstr));
   }
@@ -238,6 +258,7 @@ class RedisClient::Pool {
 
   absl::StatusOr<std::unique_ptr<Connection>> Acquire() {
     const absl::Time deadline = absl::Now() + options_.command_timeout;
+    std::vector<std::unique_ptr<Connection>> stale;  // closed after unlock
     {
       absl::MutexLock lock(&mu_);
       auto can_take = [this] {
@@ -248,10 +269,12 @@ class RedisClient::Pool {
         return absl::ResourceExhaustedError(
             "redis: every pooled connection is busy");
       }
-      if (!idle_.empty()) {
+      while (!idle_.empty()) {
         std::unique_ptr<Connection> connection = std::move(idle_.back());
         idle_.pop_back();
-        return connection;
+        if (!connection->stale()) return connection;
+        --open_;
+        stale.push_back(std::move(connection));
       }
       if (absl::Now() < next_attempt_) {
         return absl::UnavailableError(

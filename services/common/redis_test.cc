@@ -316,6 +316,16 @@ TEST_F(RedisClientTest, RecoversAfterRedisIsKilledAndRestarted) {
   EXPECT_TRUE(Eventually([&] { return redis().Ping().ok(); }));
 }
 
+TEST_F(RedisClientTest, IdleConnectionsClosedByARestartAreNotUsedAgain) {
+  ASSERT_THAT(redis().Ping(), IsOk());  // leaves an open, idle connection
+  // Redis goes and comes back while this client sends nothing (a service
+  // whose requests failed elsewhere meanwhile): the first command after
+  // its return must not fail on the connection the restart closed.
+  server().Stop(/*kill=*/true);
+  ASSERT_THAT(server().Restart(), IsOk());
+  EXPECT_THAT(redis().Command({"SET", "k", "v"}), IsOk());
+}
+
 TEST_F(RedisClientTest, EvalReloadsTheScriptAfterRedisRestarts) {
   ASSERT_THAT(redis().Eval(IncrByScript(), {"c"}, {"3"}), IsOk());
   ASSERT_THAT(server().Restart(), IsOk());  // scripts and data are gone
