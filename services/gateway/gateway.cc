@@ -211,7 +211,15 @@ class Gateway::Streamed final
     Log(LogLevel::kInfo, "http stream",
         {{"request_id", request_id_}, {"route", route_}});
     exchange_->StartStream(Head());
-    exchange_->OnClose([this, keep = Self()] { context.TryCancel(); });
+    // Weak: the connection keeps its callbacks until it closes, and a
+    // strong reference there would make a cycle with exchange_ that leaks
+    // both when the server stops with the stream open (LeakSanitizer
+    // found it). While the call runs, streams_ keeps this alive.
+    exchange_->OnClose([weak = std::weak_ptr<Streamed>(Self())] {
+      if (std::shared_ptr<Streamed> self = weak.lock()) {
+        self->context.TryCancel();
+      }
+    });
     started_ = true;
     gateway_->metrics_->StreamOpened();
   }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -326,7 +327,31 @@ absl::Status SetWellKnown(Message* message, absl::string_view text) {
         return absl::InvalidArgumentError(
             "empty path in a comma-separated field mask");
       }
-      mask.add_paths(SnakeCase(path));
+      std::string snake = SnakeCase(path);
+      // Field names, dot-separated, in a form the JSON mapping carries
+      // unchanged (protobuf's JSON printer and parser give it back): what
+      // an update_mask can mean. Other text would reach the service and
+      // print back as JSON as another path.
+      google::protobuf::FieldMask one;
+      one.add_paths(snake);
+      std::string camel;
+      google::protobuf::FieldMask back;
+      const bool field_path =
+          absl::c_all_of(
+              snake,
+              [](char c) {
+                return absl::ascii_islower(static_cast<unsigned char>(c)) ||
+                       absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+                       c == '_' || c == '.';
+              }) &&
+          google::protobuf::util::MessageToJsonString(one, &camel).ok() &&
+          google::protobuf::util::JsonStringToMessage(camel, &back).ok() &&
+          back.paths_size() == 1 && back.paths(0) == snake;
+      if (!field_path) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(Quote(path), " is not a field path"));
+      }
+      mask.add_paths(std::move(snake));
     }
     message->CopyFrom(mask);
     return absl::OkStatus();

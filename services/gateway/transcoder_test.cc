@@ -129,6 +129,15 @@ TEST(BuildRequestTest, UpdateMaskInLowerCamelCase) {
 
   EXPECT_THAT(Build("PATCH", "/v1/members/m1", "{}", "update_mask=a,,b"),
               InvalidArgument(HasSubstr("query parameter update_mask")));
+  // Found by tests/fuzz (transcoder): text that is no field path, which
+  // the JSON mapping of a FieldMask cannot carry either.
+  for (absl::string_view mask :
+       {"%22%3A+%22x", "a_1", "a__b", "a_", "a-b", "ae_sPATCH"}) {
+    EXPECT_THAT(Build("PATCH", "/v1/members/m1", "{}",
+                      absl::StrCat("update_mask=", mask)),
+                InvalidArgument(HasSubstr("is not a field path")))
+        << mask;
+  }
 }
 
 TEST(BuildRequestTest, CreateCommentWithRequestIdInTheQuery) {

@@ -295,8 +295,9 @@ absl::Status Prefs(Cli& cli, const Operands&) {
                                v1::GetPreferencesRequest(), &preferences));
   for (const auto& [type, enabled] : changes) {
     auto& settings = *preferences.mutable_event_types();
-    auto it = absl::c_find_if(settings, [&](const auto& setting) {
-      return setting.event_type() == type;
+    // A copy: clang 14 cannot capture a structured binding in a lambda.
+    auto it = absl::c_find_if(settings, [wanted = type](const auto& setting) {
+      return setting.event_type() == wanted;
     });
     // A type the server does not list notifies nobody; it says so.
     auto& setting = it != settings.end() ? *it : *settings.Add();
