@@ -1,12 +1,15 @@
 #include "services/gateway/http_server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <deque>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/ascii.h"
@@ -51,6 +54,10 @@ const std::string& HttpRequest::Header(const std::string& lower_name) const {
   }
   return *kEmpty;
 }
+
+// The bounds of a lingering close (see Session::Linger).
+constexpr std::chrono::seconds kLingerTime(2);
+constexpr size_t kLingerBytes = 32 << 20;
 
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -167,6 +174,9 @@ class Session final : public Exchange,
     // A client that does not send its request in time is closed on: the
     // timer has already shut the socket, so no answer could reach it.
     if (ec == beast::error::timeout) return Close();
+    // Past this point the client may still be sending the rest of a
+    // request we refuse: the answer is followed by a lingering close.
+    unread_input_ = true;
     if (ec == http::error::body_limit) {
       return Write(FramingError(413, 3,
                                 absl::StrCat("request body larger than ",
@@ -239,7 +249,9 @@ class Session final : public Exchange,
     http::async_write(stream_, *response,
                       [self = this->shared_from_this(), response, close](
                           beast::error_code ec, size_t) {
-                        if (ec || close) return self->Close();
+                        if (ec) return self->Close();
+                        if (close && self->unread_input_) return self->Linger();
+                        if (close) return self->Close();
                         self->Read();
                       });
   }
@@ -294,6 +306,32 @@ class Session final : public Exchange,
         });
   }
 
+  // After refusing a request the client is still sending (an oversized
+  // body or head), closing at once would leave its bytes unread, and the
+  // kernel would answer them with a reset that can destroy the refusal
+  // before the client reads it. So, like nginx's lingering close: stop
+  // sending, then read and drop what comes for a bounded time and amount,
+  // and close when the client does or the bound is reached.
+  void Linger() {
+    beast::error_code ignored;
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().expires_after(kLingerTime);
+    auto sink = std::make_shared<std::array<char, 64 * 1024>>();
+    DrainInto(std::move(sink), 0);
+  }
+
+  void DrainInto(std::shared_ptr<std::array<char, 64 * 1024>> sink,
+                 size_t drained) {
+    if (closed_.load()) return;
+    Lowest().async_read_some(asio::buffer(*sink),
+                             [self = this->shared_from_this(), sink, drained](
+                                 beast::error_code ec, size_t n) mutable {
+                               if (ec || drained + n > kLingerBytes)
+                                 return self->Close();
+                               self->DrainInto(std::move(sink), drained + n);
+                             });
+  }
+
   void Close() {
     if (closed_.exchange(true)) return;
     beast::error_code ignored;
@@ -315,7 +353,8 @@ class Session final : public Exchange,
   std::optional<http::request_parser<http::string_body>> parser_;
   int requests_ = 0;
   bool keep_alive_ = false;
-  bool head_ = false;  // the request being answered is a HEAD
+  bool head_ = false;          // the request being answered is a HEAD
+  bool unread_input_ = false;  // refused mid-request: linger before closing
   // Streaming state, on the strand.
   bool streaming_ = false;
   bool writing_ = false;
