@@ -140,16 +140,23 @@ class NotificationsFixture : public Base {
   }
 
   // Waits until every consumer group (notifications', and community's when
-  // it runs) has read and acknowledged every event.
+  // it runs) has read and acknowledged every event. The notifier creates
+  // its group from its own thread: until that group exists on every shard,
+  // an event written earlier is not yet counted anywhere.
   void Settle() {
     ASSERT_TRUE(WaitFor([&] {
       for (int shard = 0; shard < kShardCount; ++shard) {
         auto groups =
             redis().Command({"XINFO", "GROUPS", EventStreamKey(shard)});
         if (!groups.ok()) return false;
+        bool notifier_group = false;
         for (const RedisReply& group : groups->elements) {
           const auto& fields = group.elements;
           for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+            if (fields[i].str == "name" &&
+                fields[i + 1].str == kConsumerGroup) {
+              notifier_group = true;
+            }
             if ((fields[i].str == "pending" || fields[i].str == "lag") &&
                 !(fields[i + 1].type == RedisReply::Type::kInteger &&
                   fields[i + 1].integer == 0)) {
@@ -157,6 +164,7 @@ class NotificationsFixture : public Base {
             }
           }
         }
+        if (!notifier_group) return false;
       }
       return true;
     })) << "the consumer groups did not catch up";
