@@ -13,16 +13,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/community/community_test_support.h"
-#include "services/gateway/gateway.h"
-#include "services/gateway/grpc_front.h"
-#include "services/gateway/http_server.h"
-#include "services/gateway/http_test_client.h"
-#include "services/gateway/metrics.h"
+#include "services/gateway/gateway_stack_test_support.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/route_table.h"
 
@@ -45,59 +39,29 @@ class GatewayCommunityTest : public community::testing::CommunityServerTest {
     limiter_ = std::make_unique<RateLimiter>(
         &redis(), RateLimiter::Options{.per_token_per_minute = 0,
                                        .per_address_per_minute = 0});
-    Gateway::Options options;
-    options.backends = Backends();
-    options.readiness_interval = absl::Milliseconds(50);
-    gateway_ = std::make_unique<Gateway>(options, limiter_.get(), &metrics_);
-    http_ = std::make_unique<HttpServer>(
-        HttpServer::Options{},
-        [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
-          gateway_->Handle(std::move(request), std::move(exchange));
-        });
-    ASSERT_THAT(http_->Start(), IsOk());
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!gateway_->Ready() && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    ASSERT_TRUE(gateway_->Ready());
-
-    front_ = std::make_unique<GrpcFront>(Backends());
-    int port = 0;
-    auto server = StartGrpcFront(front_.get(), "127.0.0.1:0", &port);
-    ASSERT_THAT(server, IsOk());
-    front_server_ = std::move(*server);
-    front_stub_ = v1::CommunityService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    testing::GatewayStack::Options options;
+    options.backends = {
+        {"cdc.v1.MembersService", host_->address()},
+        {"cdc.v1.ConsultationsService", host_c_->address()},
+        {"cdc.v1.CommentsService", host_k_->address()},
+        {"cdc.v1.CommunityService", host_cm_->address()},
+    };
+    options.limiter = limiter_.get();
+    options.grpc_front = true;
+    auto stack = testing::GatewayStack::Start(std::move(options));
+    ASSERT_THAT(stack, IsOk());
+    stack_ = std::move(*stack);
+    front_stub_ = v1::CommunityService::NewStub(stack_->front_channel());
   }
 
   void TearDown() override {
-    if (front_server_ != nullptr) {
-      front_server_->Shutdown(
-          absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-      front_server_->Wait();
-    }
-    front_.reset();
-    if (http_) http_->Stop();
-    gateway_.reset();
-    http_.reset();
+    stack_.reset();
     CommunityServerTest::TearDown();
-  }
-
-  std::map<std::string, std::shared_ptr<grpc::Channel>> Backends() {
-    auto channel = [](const std::string& address) {
-      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-    };
-    return {
-        {"cdc.v1.MembersService", channel(host_->address())},
-        {"cdc.v1.ConsultationsService", channel(host_c_->address())},
-        {"cdc.v1.CommentsService", channel(host_k_->address())},
-        {"cdc.v1.CommunityService", channel(host_cm_->address())},
-    };
   }
 
   HttpReply Call(http::verb verb, const std::string& target,
                  const std::string& body = "", const std::string& token = "") {
-    return testing::HttpCall(http_->port(), verb, target, body, token);
+    return stack_->Http(verb, target, body, token);
   }
 
   // Registers an initiative over HTTP as `token`; returns its name, or ""
@@ -120,12 +84,8 @@ class GatewayCommunityTest : public community::testing::CommunityServerTest {
     return reply.body.substr(start, end - start);
   }
 
-  Metrics metrics_;
   std::unique_ptr<RateLimiter> limiter_;
-  std::unique_ptr<Gateway> gateway_;
-  std::unique_ptr<HttpServer> http_;
-  std::unique_ptr<GrpcFront> front_;
-  std::unique_ptr<grpc::Server> front_server_;
+  std::unique_ptr<testing::GatewayStack> stack_;
   std::unique_ptr<v1::CommunityService::Stub> front_stub_;
 };
 

@@ -22,10 +22,10 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/gateway/gateway_stack_test_support.h"
 #include "services/gateway/grpc_front.h"
 #include "services/gateway/http_server.h"
 #include "services/gateway/http_test_client.h"
-#include "services/gateway/metrics.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/route_table.h"
 #include "services/gateway/test_certificate.h"
@@ -64,61 +64,47 @@ class GatewayTest : public notifications::testing::NotificationsServerTest {
     notifications::testing::NotificationsServerTest::TearDown();
   }
 
-  std::map<std::string, std::shared_ptr<grpc::Channel>> Backends() {
-    auto channel = [](const std::string& address) {
-      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-    };
+  std::map<std::string, std::string> BackendAddresses() {
     return {
-        {"cdc.v1.MembersService", channel(host_->address())},
-        {"cdc.v1.ConsultationsService", channel(host_c_->address())},
-        {"cdc.v1.CommentsService", channel(host_k_->address())},
-        {"cdc.v1.NotificationsService", channel(replica_->host.address())},
+        {"cdc.v1.MembersService", host_->address()},
+        {"cdc.v1.ConsultationsService", host_c_->address()},
+        {"cdc.v1.CommentsService", host_k_->address()},
+        {"cdc.v1.NotificationsService", replica_->host.address()},
     };
   }
 
+  // Small limits, so that the tests can reach them.
   void StartGateway(int64_t rate_per_token) {
     limiter_ = std::make_unique<RateLimiter>(
         &redis(), RateLimiter::Options{.per_token_per_minute = rate_per_token,
                                        .per_address_per_minute = 0});
-    Gateway::Options options;
-    options.backends = Backends();
-    options.web_root = web_root_.string();
-    options.cors_origins = {"https://consult.example.org"};
-    options.readiness_interval = absl::Milliseconds(50);
-    options.max_streams_per_caller = 2;
-    gateway_ = std::make_unique<Gateway>(options, limiter_.get(), &metrics_);
-    HttpServer::Options http_options;
-    http_options.body_limit = 64 * 1024;
-    http_options.header_timeout = absl::Milliseconds(500);
-    http_options.idle_timeout = absl::Seconds(1);
-    http_ = std::make_unique<HttpServer>(
-        http_options,
-        [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
-          gateway_->Handle(std::move(request), std::move(exchange));
-        });
-    ASSERT_THAT(http_->Start(), cdc::testing::IsOk());
-    ASSERT_TRUE(WaitFor([&] { return gateway_->Ready(); }));
+    testing::GatewayStack::Options options;
+    options.backends = BackendAddresses();
+    options.limiter = limiter_.get();
+    options.gateway.web_root = web_root_.string();
+    options.gateway.cors_origins = {"https://consult.example.org"};
+    options.gateway.max_streams_per_caller = 2;
+    options.http.body_limit = 64 * 1024;
+    options.http.header_timeout = absl::Milliseconds(500);
+    options.http.idle_timeout = absl::Seconds(1);
+    auto stack = testing::GatewayStack::Start(std::move(options));
+    ASSERT_THAT(stack, cdc::testing::IsOk());
+    stack_ = std::move(*stack);
   }
 
-  void StopGateway() {
-    if (http_) http_->Stop();
-    gateway_.reset();
-    http_.reset();
-  }
+  void StopGateway() { stack_.reset(); }
 
   // One request on a new connection.
   HttpReply Call(http::verb verb, const std::string& target,
                  const std::string& body = "", const std::string& token = "",
                  std::map<std::string, std::string> headers = {}) {
-    return testing::HttpCall(http_->port(), verb, target, body, token, headers);
+    return stack_->Http(verb, target, body, token, headers);
   }
 
   std::string bo_;  // a second MEMBER token
   std::filesystem::path web_root_;
-  Metrics metrics_;
   std::unique_ptr<RateLimiter> limiter_;
-  std::unique_ptr<Gateway> gateway_;
-  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<testing::GatewayStack> stack_;
 };
 
 TEST_F(GatewayTest, HealthAndReadinessFollowTheBackends) {
@@ -128,7 +114,7 @@ TEST_F(GatewayTest, HealthAndReadinessFollowTheBackends) {
   EXPECT_EQ(ready.status, 200) << ready.body;
   EXPECT_THAT(ready.body, HasSubstr("\"cdc.v1.CommentsService\":\"SERVING\""));
   host_k_->Shutdown();  // cdc-comments stops
-  ASSERT_TRUE(WaitFor([&] { return !gateway_->Ready(); }));
+  ASSERT_TRUE(WaitFor([&] { return !stack_->gateway().Ready(); }));
   ready = Call(http::verb::get, "/readyz");
   EXPECT_EQ(ready.status, 503);
   EXPECT_THAT(ready.body,
@@ -233,7 +219,8 @@ TEST_F(GatewayTest, RateLimitsAnswer429WithRetryAfter) {
 TEST_F(GatewayTest, TheGrpcFrontHasTheSameLimits) {
   RateLimiter limiter(&redis(),
                       {.per_token_per_minute = 2, .per_address_per_minute = 0});
-  GrpcFront front(Backends(), GrpcAdmission(&limiter));
+  GrpcFront front(testing::BackendChannels(BackendAddresses()),
+                  GrpcAdmission(&limiter));
   int port = 0;
   auto server = StartGrpcFront(&front, "127.0.0.1:0", &port);
   ASSERT_THAT(server, cdc::testing::IsOk());
@@ -282,7 +269,7 @@ TEST_F(GatewayTest, SilentClientsAreDisconnected) {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                         http_->port()));
+                                         stack_->http_port()));
   char byte;
   beast::error_code ec;
   socket.read_some(asio::buffer(&byte, 1), ec);  // waits for the close
@@ -291,7 +278,7 @@ TEST_F(GatewayTest, SilentClientsAreDisconnected) {
   // Garbage is a 400, and the gateway keeps serving others.
   asio::ip::tcp::socket other(io);
   other.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                        http_->port()));
+                                        stack_->http_port()));
   asio::write(other, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
   std::string answer(12, '\0');
   asio::read(other, asio::buffer(answer), ec);
@@ -307,7 +294,7 @@ TEST_F(GatewayTest, ServerSentEventsStreamAndResume) {
   auto open = [&](asio::io_context& io, const std::string& last_event_id) {
     auto socket = std::make_unique<asio::ip::tcp::socket>(io);
     socket->connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                            http_->port()));
+                                            stack_->http_port()));
     std::string request = absl::StrCat(
         "GET /v1/notifications:stream HTTP/1.1\r\nHost: x\r\nAuthorization: "
         "Bearer ",
@@ -365,9 +352,9 @@ TEST_F(GatewayTest, ServerSentEventsStreamAndResume) {
   ASSERT_EQ(resumed.size(), 2u) << more;
   EXPECT_NE(resumed[0], got[0]);
   EXPECT_NE(resumed[1], resumed[0]);
-  EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 1; }));
+  EXPECT_TRUE(WaitFor([&] { return stack_->metrics().open_streams() == 1; }));
   second->close();
-  EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 0; }));
+  EXPECT_TRUE(WaitFor([&] { return stack_->metrics().open_streams() == 0; }));
 }
 
 TEST_F(GatewayTest, ServerStreamsComeAsJsonLines) {
@@ -391,7 +378,7 @@ TEST_F(GatewayTest, ServerStreamsComeAsJsonLines) {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                         http_->port()));
+                                         stack_->http_port()));
   asio::write(socket, asio::buffer(absl::StrCat(
                           "GET /v1/events:watch?start=EARLIEST&eventTypes="
                           "EVENT_TYPE_COMMENT_CREATED HTTP/1.1\r\nHost: x\r\n"
@@ -408,7 +395,7 @@ TEST_F(GatewayTest, ServerStreamsComeAsJsonLines) {
   EXPECT_THAT(text, HasSubstr("\"commentCreated\""));
   EXPECT_THAT(text, HasSubstr("\"cursor\""));
   socket.close();
-  EXPECT_TRUE(WaitFor([&] { return metrics_.open_streams() == 0; }));
+  EXPECT_TRUE(WaitFor([&] { return stack_->metrics().open_streams() == 0; }));
 }
 
 TEST_F(GatewayTest, ServesHttpsWhenGivenACertificate) {
@@ -418,7 +405,7 @@ TEST_F(GatewayTest, ServesHttpsWhenGivenACertificate) {
   options.tls_key_pem = key;
   HttpServer https(
       options, [this](HttpRequest request, std::shared_ptr<Exchange> exchange) {
-        gateway_->Handle(std::move(request), std::move(exchange));
+        stack_->gateway().Handle(std::move(request), std::move(exchange));
       });
   ASSERT_THAT(https.Start(), cdc::testing::IsOk());
 
@@ -489,7 +476,7 @@ TEST_F(GatewayTest, StreamsOutliveTheIdleTimeout) {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
   socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                         http_->port()));
+                                         stack_->http_port()));
   asio::write(socket, asio::buffer(absl::StrCat(
                           "GET /v1/notifications:stream HTTP/1.1\r\nHost: x\r\n"
                           "Authorization: Bearer ",
@@ -517,7 +504,7 @@ TEST_F(GatewayTest, OpenStreamsPerCallerAreCapped) {
   auto start = [&](const std::string& token) {
     auto socket = std::make_unique<asio::ip::tcp::socket>(io);
     socket->connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                            http_->port()));
+                                            stack_->http_port()));
     asio::write(*socket, asio::buffer(absl::StrCat(
                              "GET /v1/notifications:stream HTTP/1.1\r\nHost: "
                              "x\r\nAuthorization: Bearer ",
@@ -532,7 +519,7 @@ TEST_F(GatewayTest, OpenStreamsPerCallerAreCapped) {
   EXPECT_EQ(start(member_), "HTTP/1.1 429");  // the cap is 2 here
   EXPECT_EQ(start(bo_), "HTTP/1.1 200");      // another caller's own
   open[0]->close();                           // one closes: room for another
-  ASSERT_TRUE(WaitFor([&] { return metrics_.open_streams() <= 2; }));
+  ASSERT_TRUE(WaitFor([&] { return stack_->metrics().open_streams() <= 2; }));
   EXPECT_EQ(start(member_), "HTTP/1.1 200");
 }
 

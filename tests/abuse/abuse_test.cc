@@ -40,11 +40,8 @@
 #include "services/common/crypto.h"
 #include "services/common/status.h"
 #include "services/community/community_test_support.h"
-#include "services/gateway/gateway.h"
-#include "services/gateway/grpc_front.h"
+#include "services/gateway/gateway_stack_test_support.h"
 #include "services/gateway/http_server.h"
-#include "services/gateway/http_test_client.h"
-#include "services/gateway/metrics.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/notifications/notifications_test_support.h"
 
@@ -169,64 +166,40 @@ class AbuseTest : public notifications::testing::NotificationsFixture<
   void SetUp() override {
     NotificationsFixture::SetUp();
     if (HasFatalFailure()) return;
-    direct_ = Backends();
+    direct_ = gateway::testing::BackendChannels(BackendAddresses());
     limiter_ = std::make_unique<gateway::RateLimiter>(
         &redis(),
         gateway::RateLimiter::Options{.per_token_per_minute = 100000,
                                       .per_address_per_minute = 100000});
-    gateway::Gateway::Options options;
-    options.backends = Backends();
-    options.readiness_interval = absl::Milliseconds(50);
-    gateway_ =
-        std::make_unique<gateway::Gateway>(options, limiter_.get(), &metrics_);
-    http_ = std::make_unique<gateway::HttpServer>(
-        gateway::HttpServer::Options{},  // 1 MiB bodies, as deployed
-        [this](gateway::HttpRequest request,
-               std::shared_ptr<gateway::Exchange> exchange) {
-          gateway_->Handle(std::move(request), std::move(exchange));
-        });
-    ASSERT_THAT(http_->Start(), cdc::testing::IsOk());
-    ASSERT_TRUE(WaitFor([&] { return gateway_->Ready(); }));
-    front_ = std::make_unique<gateway::GrpcFront>(Backends());
-    int port = 0;
-    auto server = gateway::StartGrpcFront(front_.get(), "127.0.0.1:0", &port);
-    ASSERT_THAT(server, cdc::testing::IsOk());
-    front_server_ = std::move(*server);
-    front_channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                         grpc::InsecureChannelCredentials());
+    gateway::testing::GatewayStack::Options options;  // 1 MiB bodies
+    options.backends = BackendAddresses();
+    options.limiter = limiter_.get();
+    options.grpc_front = true;
+    auto stack = gateway::testing::GatewayStack::Start(std::move(options));
+    ASSERT_THAT(stack, cdc::testing::IsOk());
+    stack_ = std::move(*stack);
+    front_channel_ = stack_->front_channel();
   }
 
   void TearDown() override {
-    if (front_server_ != nullptr) {
-      front_server_->Shutdown(
-          absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-      front_server_->Wait();
-    }
-    front_.reset();
-    if (http_) http_->Stop();
-    gateway_.reset();
-    http_.reset();
+    stack_.reset();
     NotificationsFixture::TearDown();
   }
 
-  std::map<std::string, std::shared_ptr<grpc::Channel>> Backends() {
-    auto channel = [](const std::string& address) {
-      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-    };
+  std::map<std::string, std::string> BackendAddresses() {
     return {
-        {"cdc.v1.MembersService", channel(host_->address())},
-        {"cdc.v1.ConsultationsService", channel(host_c_->address())},
-        {"cdc.v1.CommentsService", channel(host_k_->address())},
-        {"cdc.v1.CommunityService", channel(host_cm_->address())},
-        {"cdc.v1.NotificationsService", channel(replica_->host.address())},
+        {"cdc.v1.MembersService", host_->address()},
+        {"cdc.v1.ConsultationsService", host_c_->address()},
+        {"cdc.v1.CommentsService", host_k_->address()},
+        {"cdc.v1.CommunityService", host_cm_->address()},
+        {"cdc.v1.NotificationsService", replica_->host.address()},
     };
   }
 
   HttpReply Http(http::verb verb, const std::string& target,
                  const std::string& body = "", const std::string& token = "",
                  const std::map<std::string, std::string>& headers = {}) {
-    return gateway::testing::HttpCall(http_->port(), verb, target, body, token,
-                                      headers);
+    return stack_->Http(verb, target, body, token, headers);
   }
 
   // The gateway and the services answer (a trivial call through each).
@@ -254,12 +227,8 @@ class AbuseTest : public notifications::testing::NotificationsFixture<
   }
 
   std::map<std::string, std::shared_ptr<grpc::Channel>> direct_;
-  gateway::Metrics metrics_;
   std::unique_ptr<gateway::RateLimiter> limiter_;
-  std::unique_ptr<gateway::Gateway> gateway_;
-  std::unique_ptr<gateway::HttpServer> http_;
-  std::unique_ptr<gateway::GrpcFront> front_;
-  std::unique_ptr<grpc::Server> front_server_;
+  std::unique_ptr<gateway::testing::GatewayStack> stack_;
   std::shared_ptr<grpc::Channel> front_channel_;
 };
 
@@ -548,7 +517,7 @@ TEST_F(AbuseTest, HttpRefusesHugeNestedInvalidAndUnknownInputsClearly) {
        "", 431, ""},
   };
   // A 10 MB body: refused from its Content-Length, before it is read.
-  HttpReply huge = RawHttp(http_->port(),
+  HttpReply huge = RawHttp(stack_->http_port(),
                            "POST /v1/members:signIn HTTP/1.1\r\n"
                            "host: localhost\r\n"
                            "content-type: application/json\r\n"
@@ -561,7 +530,7 @@ TEST_F(AbuseTest, HttpRefusesHugeNestedInvalidAndUnknownInputsClearly) {
   for (int i = 0; i < 40; ++i) {
     absl::StrAppend(&chunks, "40000\r\n", std::string(256 << 10, 'a'), "\r\n");
   }
-  HttpReply chunked = RawHttp(http_->port(),
+  HttpReply chunked = RawHttp(stack_->http_port(),
                               "POST /v1/members:signIn HTTP/1.1\r\n"
                               "host: localhost\r\n"
                               "content-type: application/json\r\n"

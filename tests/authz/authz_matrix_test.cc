@@ -43,10 +43,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "services/community/community_test_support.h"
-#include "services/gateway/gateway.h"
-#include "services/gateway/grpc_front.h"
-#include "services/gateway/http_server.h"
-#include "services/gateway/metrics.h"
+#include "services/gateway/gateway_stack_test_support.h"
 #include "services/gateway/route_table.h"
 #include "services/notifications/notifications_test_support.h"
 
@@ -414,15 +411,7 @@ class AuthzMatrixTest : public notifications::testing::NotificationsFixture<
   }
 
   void TearDown() override {
-    if (front_server_ != nullptr) {
-      front_server_->Shutdown(
-          absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-      front_server_->Wait();
-    }
-    front_.reset();
-    if (http_) http_->Stop();
-    gateway_.reset();
-    http_.reset();
+    stack_.reset();
     NotificationsFixture::TearDown();
   }
 
@@ -1017,44 +1006,26 @@ class AuthzMatrixTest : public notifications::testing::NotificationsFixture<
 
   // ---- The gateway ----
 
-  std::map<std::string, std::shared_ptr<grpc::Channel>> Backends() {
-    auto channel = [](const std::string& address) {
-      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-    };
+  std::map<std::string, std::string> BackendAddresses() {
     return {
-        {"cdc.v1.MembersService", channel(host_->address())},
-        {"cdc.v1.ConsultationsService", channel(host_c_->address())},
-        {"cdc.v1.CommentsService", channel(host_k_->address())},
-        {"cdc.v1.CommunityService", channel(host_cm_->address())},
-        {"cdc.v1.NotificationsService", channel(replica_->host.address())},
+        {"cdc.v1.MembersService", host_->address()},
+        {"cdc.v1.ConsultationsService", host_c_->address()},
+        {"cdc.v1.CommentsService", host_k_->address()},
+        {"cdc.v1.CommunityService", host_cm_->address()},
+        {"cdc.v1.NotificationsService", replica_->host.address()},
     };
   }
 
+  // No rate limits: the matrix makes thousands of calls as one caller.
   void StartGateway() {
-    direct_ = Backends();
-    gateway::Gateway::Options options;
-    options.backends = Backends();
-    options.readiness_interval = absl::Milliseconds(50);
-    gateway_ = std::make_unique<gateway::Gateway>(options, nullptr, &metrics_);
-    http_ = std::make_unique<gateway::HttpServer>(
-        gateway::HttpServer::Options{},
-        [this](gateway::HttpRequest request,
-               std::shared_ptr<gateway::Exchange> exchange) {
-          gateway_->Handle(std::move(request), std::move(exchange));
-        });
-    ASSERT_THAT(http_->Start(), cdc::testing::IsOk());
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!gateway_->Ready() && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    ASSERT_TRUE(gateway_->Ready());
-    front_ = std::make_unique<gateway::GrpcFront>(Backends());
-    int port = 0;
-    auto server = gateway::StartGrpcFront(front_.get(), "127.0.0.1:0", &port);
-    ASSERT_THAT(server, cdc::testing::IsOk());
-    front_server_ = std::move(*server);
-    front_channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                         grpc::InsecureChannelCredentials());
+    direct_ = gateway::testing::BackendChannels(BackendAddresses());
+    gateway::testing::GatewayStack::Options options;
+    options.backends = BackendAddresses();
+    options.grpc_front = true;
+    auto stack = gateway::testing::GatewayStack::Start(std::move(options));
+    ASSERT_THAT(stack, cdc::testing::IsOk());
+    stack_ = std::move(*stack);
+    front_channel_ = stack_->front_channel();
   }
 
   // ---- Running the table ----
@@ -1139,8 +1110,9 @@ class AuthzMatrixTest : public notifications::testing::NotificationsFixture<
               got = CallGrpc(front_channel_, grpc_method,
                              request->SerializeAsString(), token, streaming);
             } else {
-              got = CallHttp(http_->port(), ToHttp(*route->second, *request),
-                             token, streaming);
+              got =
+                  CallHttp(stack_->http_port(),
+                           ToHttp(*route->second, *request), token, streaming);
             }
             ++tally.calls;
             if (got.code != expected) {
@@ -1193,11 +1165,7 @@ class AuthzMatrixTest : public notifications::testing::NotificationsFixture<
       resources_, initiatives_, notifications_;
 
   std::map<std::string, std::shared_ptr<grpc::Channel>> direct_;
-  gateway::Metrics metrics_;
-  std::unique_ptr<gateway::Gateway> gateway_;
-  std::unique_ptr<gateway::HttpServer> http_;
-  std::unique_ptr<gateway::GrpcFront> front_;
-  std::unique_ptr<grpc::Server> front_server_;
+  std::unique_ptr<gateway::testing::GatewayStack> stack_;
   std::shared_ptr<grpc::Channel> front_channel_;
 };
 
