@@ -5,10 +5,35 @@
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cdc-e2e-XXXXXX")
-base_port=$((20000 + RANDOM % 20000))
 deploy_pid=
 # Every port deploy/local/run listens on, as offsets from the base port.
 deployment_ports=(0 1 2 3 4 5 80 81)
+
+# Sets base_port: one from 20000 up to the kernel's ephemeral range (where
+# the machine's own client sockets could hold one of our ports, and a
+# service then could not listen), with every deployment port, and each
+# extra offset given, unused by any socket.
+pick_base_port() {
+  local ephemeral_low offset free
+  ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+                  echo 32768)
+  ((ephemeral_low > 21000)) || ephemeral_low=40100
+  for _ in $(seq 50); do
+    base_port=$((20000 + RANDOM % (ephemeral_low - 20000 - 100)))
+    free=1
+    for offset in "${deployment_ports[@]}" "$@"; do
+      if port_in_use $((base_port + offset)); then free=0; break; fi
+    done
+    ((free)) && return 0
+  done
+}
+
+port_in_use() {
+  command -v ss >/dev/null || return 1
+  [[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]]
+}
+
+pick_base_port
 
 deployment_cleanup() {
   if [[ -n "$deploy_pid" ]] && kill -0 "$deploy_pid" 2>/dev/null; then
