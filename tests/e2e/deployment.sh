@@ -44,14 +44,16 @@ deployment_cleanup() {
 }
 trap deployment_cleanup EXIT
 
+# Starts deploy/local/run with any further arguments given, and waits up
+# to $deployment_start_seconds (30) for it to be ready.
 start_deployment() {
   # Job control, so that the background deployment keeps SIGINT (a
   # non-interactive shell would start it with SIGINT ignored).
   set -m
   "$root/deploy/local/run" --no-install --no-build --var-dir "$work/var" \
-    --base-port "$base_port" >"$work/deploy.out" 2>&1 &
+    --base-port "$base_port" "$@" >"$work/deploy.out" 2>&1 &
   deploy_pid=$!
-  for _ in $(seq 300); do
+  for _ in $(seq $((${deployment_start_seconds:-30} * 10))); do
     [[ -f "$work/var/ready" ]] && break
     kill -0 "$deploy_pid" 2>/dev/null || { cat "$work/deploy.out"; exit 1; }
     sleep 0.1
