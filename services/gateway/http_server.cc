@@ -12,8 +12,10 @@
 #include <memory>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "services/common/log.h"
 
 namespace cdc::gateway {
@@ -59,6 +61,38 @@ const std::string& HttpRequest::Header(const std::string& lower_name) const {
 constexpr std::chrono::seconds kLingerTime(2);
 constexpr size_t kLingerBytes = 32 << 20;
 
+// Open connections per peer address, shared by the server and its
+// sessions (a session may outlive the server's Stop by a little).
+class ConnectionCounts {
+ public:
+  explicit ConnectionCounts(int cap) : cap_(cap) {}
+
+  // A place for one more connection from `ip`, given back when the last
+  // copy is destroyed; null when `ip` has its cap.
+  static std::shared_ptr<void> Take(
+      const std::shared_ptr<ConnectionCounts>& counts, const std::string& ip) {
+    if (counts->cap_ > 0) {
+      absl::MutexLock lock(&counts->mu_);
+      int& open = counts->open_[ip];
+      if (open >= counts->cap_) return nullptr;
+      ++open;
+    }
+    return std::shared_ptr<void>(counts.get(), [counts, ip](void*) {
+      if (counts->cap_ <= 0) return;
+      absl::MutexLock lock(&counts->mu_);
+      auto it = counts->open_.find(ip);
+      if (it != counts->open_.end() && --it->second <= 0) {
+        counts->open_.erase(it);
+      }
+    });
+  }
+
+ private:
+  const int cap_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, int> open_ ABSL_GUARDED_BY(mu_);
+};
+
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -74,7 +108,7 @@ class Session final : public Exchange,
   template <typename... TlsContext>
   Session(tcp::socket socket, const HttpServer::Options& options,
           const HttpHandler& handler, asio::thread_pool& workers,
-          TlsContext&... tls)
+          const std::shared_ptr<ConnectionCounts>& counts, TlsContext&... tls)
       : stream_(std::move(socket), tls...),
         options_(options),
         handler_(handler),
@@ -85,6 +119,8 @@ class Session final : public Exchange,
       remote_ =
           absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
     }
+    slot_ = ConnectionCounts::Take(
+        counts, ec ? std::string() : endpoint.address().to_string());
   }
 
   void Run() {
@@ -95,10 +131,10 @@ class Session final : public Exchange,
         self->stream_.async_handshake(asio::ssl::stream_base::server,
                                       [self](beast::error_code ec) {
                                         if (ec) return self->Close();
-                                        self->Read();
+                                        self->Begin();
                                       });
       } else {
-        self->Read();
+        self->Begin();
       }
     });
   }
@@ -153,6 +189,19 @@ class Session final : public Exchange,
   }
 
  private:
+  // Serves requests, or refuses a connection over its address's cap.
+  void Begin() {
+    if (slot_ != nullptr) return Read();
+    unread_input_ = true;  // the client's request is not read
+    Lowest().expires_after(Chrono(options_.header_timeout));
+    HttpResponse refusal = FramingError(
+        429, 8,
+        absl::StrCat("more than ", options_.max_connections_per_address,
+                     " connections from this address; close one first"));
+    refusal.headers.emplace_back("retry-after", "1");
+    Write(std::move(refusal));
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
@@ -353,8 +402,9 @@ class Session final : public Exchange,
   std::optional<http::request_parser<http::string_body>> parser_;
   int requests_ = 0;
   bool keep_alive_ = false;
-  bool head_ = false;          // the request being answered is a HEAD
-  bool unread_input_ = false;  // refused mid-request: linger before closing
+  bool head_ = false;           // the request being answered is a HEAD
+  bool unread_input_ = false;   // refused mid-request: linger before closing
+  std::shared_ptr<void> slot_;  // this connection's place; null: refused
   // Streaming state, on the strand.
   bool streaming_ = false;
   bool writing_ = false;
@@ -443,12 +493,12 @@ class HttpServer::Impl {
             return;
           }
           if (tls_ != nullptr) {
-            std::make_shared<Session<TlsStream>>(std::move(s), options_,
-                                                 handler_, workers_, *tls_)
+            std::make_shared<Session<TlsStream>>(
+                std::move(s), options_, handler_, workers_, counts_, *tls_)
                 ->Run();
           } else {
             std::make_shared<Session<PlainStream>>(std::move(s), options_,
-                                                   handler_, workers_)
+                                                   handler_, workers_, counts_)
                 ->Run();
           }
           Accept();
@@ -457,6 +507,8 @@ class HttpServer::Impl {
 
   const Options options_;
   const HttpHandler handler_;
+  const std::shared_ptr<ConnectionCounts> counts_ =
+      std::make_shared<ConnectionCounts>(options_.max_connections_per_address);
   std::unique_ptr<asio::ssl::context> tls_;  // set when serving HTTPS
   asio::io_context io_;
   // Runs handlers; declared after io_ so that it goes first.

@@ -8,7 +8,8 @@
 // The server owns framing and protection that does not depend on what is
 // asked: a header timeout and an idle timeout (a client that connects and
 // sends nothing is closed), a body limit (413), malformed requests (400),
-// keep-alive. What a request means is the handler's business.
+// a cap on connections per address (429), keep-alive. What a request means is
+// the handler's business.
 #pragma once
 
 #include <functional>
@@ -75,6 +76,10 @@ class HttpServer {
     absl::Duration header_timeout = absl::Seconds(10);  // to send a request
     absl::Duration idle_timeout = absl::Seconds(60);    // between requests
     size_t stream_buffer = 1 << 20;  // bytes a stream may have waiting
+    // Connections open at once from one IP address; one more is answered
+    // 429 and closed (0: no cap). Like the per-address rate limit, it
+    // counts the socket's peer: clients behind one NAT share it.
+    int max_connections_per_address = 256;
     // PEM; both set: HTTPS (TLS 1.2 or later) instead of HTTP.
     std::string tls_certificate_pem;
     std::string tls_key_pem;

@@ -53,6 +53,9 @@ ABSL_FLAG(int64_t, rate_per_address, 1200,
 ABSL_FLAG(absl::Duration, request_deadline, absl::Seconds(30),
           "deadline of each API call to a service");
 ABSL_FLAG(int, http_threads, 2, "threads serving HTTP connections");
+ABSL_FLAG(int, max_connections_per_address, 256,
+          "HTTP connections open at once from one client address; more get "
+          "429 (0: no cap)");
 ABSL_FLAG(int, max_streams_per_caller, 10,
           "open HTTP streams (server-sent events, JSON lines) per token, or "
           "per address without one");
@@ -128,6 +131,8 @@ int main(int argc, char** argv) {
   http_options.body_limit =
       static_cast<size_t>(absl::GetFlag(FLAGS_body_limit));
   http_options.threads = absl::GetFlag(FLAGS_http_threads);
+  http_options.max_connections_per_address =
+      absl::GetFlag(FLAGS_max_connections_per_address);
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;
   const std::string cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   const std::string key_file = absl::GetFlag(FLAGS_tls_key_file);

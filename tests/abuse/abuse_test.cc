@@ -589,6 +589,53 @@ TEST_F(AbuseTest, HugePageSizesAreCappedAtTheMaximum) {
   EXPECT_EQ(listed, 200);
 }
 
+// ---- Connections per address are capped ----
+
+TEST(AbuseConnectionCapTest, OneConnectionPastTheCapIsRefusedUntilOneCloses) {
+  gateway::HttpServer::Options options;
+  options.max_connections_per_address = 3;
+  gateway::HttpServer server(
+      options,
+      [](gateway::HttpRequest, std::shared_ptr<gateway::Exchange> exchange) {
+        exchange->Respond({200, {{"content-type", "text/plain"}}, "ok"});
+      });
+  ASSERT_THAT(server.Start(), cdc::testing::IsOk());
+  namespace asio = boost::asio;
+  asio::io_context io;
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"),
+                                         server.port());
+  // Three idle connections, each seen through by one answered request (so
+  // that the server has accepted it before the next is opened).
+  std::vector<std::unique_ptr<boost::beast::tcp_stream>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<boost::beast::tcp_stream>(io));
+    held.back()->connect(endpoint);
+    http::request<http::empty_body> request(http::verb::get, "/", 11);
+    request.set(http::field::host, "localhost");
+    http::write(*held.back(), request);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(*held.back(), buffer, response);
+    ASSERT_EQ(response.result_int(), 200u);
+  }
+  // A fourth from the same address: 429, with a reason and Retry-After.
+  gateway::testing::HttpReply refused =
+      gateway::testing::HttpCall(server.port(), http::verb::get, "/");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_THAT(refused.body, HasSubstr("more than 3 connections"));
+  EXPECT_EQ(refused.headers["retry-after"], "1");
+  // One closes: its place is given back once the server has seen it go.
+  held.pop_back();
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Milliseconds(20));
+    status =
+        gateway::testing::HttpCall(server.port(), http::verb::get, "/").status;
+  }
+  EXPECT_EQ(status, 200);
+  server.Stop();
+}
+
 // ---- Stream buffers are bounded ----
 
 TEST(AbuseStreamBufferTest,
