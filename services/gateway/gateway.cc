@@ -210,6 +210,10 @@ class Gateway::Streamed final
     gateway_->metrics_->Observe(route_, 200, absl::Now() - start_);
     Log(LogLevel::kInfo, "http stream",
         {{"request_id", request_id_}, {"route", route_}});
+    // Counted open before the client can see the head, as it is counted
+    // closed only after its slot is free: the gauge never lags the cap.
+    started_ = true;
+    gateway_->metrics_->StreamOpened();
     exchange_->StartStream(Head());
     // Weak: the connection keeps its callbacks until it closes, and a
     // strong reference there would make a cycle with exchange_ that leaks
@@ -220,8 +224,6 @@ class Gateway::Streamed final
         self->context.TryCancel();
       }
     });
-    started_ = true;
-    gateway_->metrics_->StreamOpened();
   }
 
   void OnReadDone(bool ok) override {
@@ -343,7 +345,7 @@ class Gateway::Streamed final
   const std::function<void(HttpResponse)> respond_;  // errors before start
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
-  bool started_ = false;  // the HTTP head is out
+  bool started_ = false;  // the HTTP head is sent (or on its way)
 };
 
 Gateway::Gateway(Options options, RateLimiter* limiter, Metrics* metrics)
