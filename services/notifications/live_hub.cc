@@ -22,6 +22,9 @@ google::protobuf::Timestamp Now() {
       absl::ToUnixMillis(absl::Now()));
 }
 
+// Notifications a hint carried that may wait for one member's worker.
+constexpr size_t kMaxDirectItems = 64;
+
 std::string MemberId(absl::string_view name) {
   return std::string(absl::StripPrefix(name, "members/"));
 }
@@ -418,16 +421,31 @@ void LiveHub::QueueWatch(const std::shared_ptr<Watch>& watch) {
 }
 
 void LiveHub::QueueEverything() {
-  for (const auto& [id, member] : members_) QueueMember(id);
+  for (auto& [id, member] : members_) {
+    member.work.must_read = true;  // hints may have been missed
+    QueueMember(id);
+  }
   for (const auto& watch : watches_) QueueWatch(watch);
 }
 
 void LiveHub::OnHint(const std::string& channel, const std::string& message) {
+  // Parsed before taking the lock: once per delivery, not per member.
+  LiveHint hint;
+  if (channel == kLiveChannel) hint = ParseLiveHint(message);
   absl::MutexLock lock(&mu_);
   if (channel == kLiveChannel) {
-    for (absl::string_view id : absl::StrSplit(message, ',')) {
-      const std::string member_id(id);
-      if (members_.contains(member_id)) QueueMember(member_id);
+    for (const LiveHint::Delivered& delivered : hint.members) {
+      auto it = members_.find(delivered.member_id);
+      if (it == members_.end()) continue;
+      MemberWork& work = it->second.work;
+      // Bounded: a member whose worker lags reads its inbox instead.
+      if (delivered.seq > 0 && work.direct.size() < kMaxDirectItems) {
+        work.direct.push_back(
+            {.seq = delivered.seq, .notification = hint.notification});
+      } else {
+        work.must_read = true;
+      }
+      QueueMember(delivered.member_id);
     }
   } else if (channel == kBroadcastChannel) {
     ++broadcast_generation_;
@@ -572,7 +590,7 @@ void LiveHub::WakeWatch(const std::shared_ptr<Watch>& watch) {
 }
 
 std::vector<std::shared_ptr<LiveHub::Subscription>> LiveHub::PrepareMember(
-    const std::string& member_id) {
+    const std::string& member_id, MemberWork* work) {
   std::vector<std::shared_ptr<Subscription>> streams;
   int64_t generation = 0;
   bool catch_up = false;
@@ -582,6 +600,7 @@ std::vector<std::shared_ptr<LiveHub::Subscription>> LiveHub::PrepareMember(
     auto it = members_.find(member_id);
     if (it == members_.end()) return streams;
     streams = it->second.streams;
+    *work = std::exchange(it->second.work, MemberWork{});
     generation = broadcast_generation_;
     // Only when a broadcast was announced since the last catch-up; now and
     // then regardless, like the token re-check, in case a hint was lost.
@@ -604,6 +623,7 @@ std::vector<std::shared_ptr<LiveHub::Subscription>> LiveHub::PrepareMember(
     }  // else cdc-members is unreachable: keep going, check again later
   }
   if (!catch_up) return streams;
+  work->must_read = true;  // the catch-up may add to the inbox
   const v1::Principal member = streams.front()->member;
   absl::Status caught_up =
       store_->CatchUpBroadcasts(member_id, [&](const BroadcastEntry& entry) {
@@ -625,10 +645,37 @@ std::vector<std::shared_ptr<LiveHub::Subscription>> LiveHub::PrepareMember(
   return streams;
 }
 
+bool LiveHub::SendDirect(Subscription& stream,
+                         const std::vector<DirectItem>& direct) {
+  auto next = std::find_if(direct.begin(), direct.end(), [&](const auto& item) {
+    return item.seq > stream.position;
+  });
+  const int count = static_cast<int>(direct.end() - next);
+  if (count == 0 || stream.Room() < count) return false;
+  for (auto item = next; item != direct.end(); ++item) {
+    if (item->seq != stream.position + 1 + (item - next)) return false;
+  }
+  // Nothing is left behind: a drain need not read again (decided before
+  // pushing, since the pushes may drain at once).
+  stream.read_again.store(false);
+  for (; next != direct.end(); ++next) {
+    v1::SubscribeResponse out;
+    v1::Notification& notification = *out.mutable_notification();
+    notification = *next->notification;
+    notification.set_name(absl::StrCat("members/", stream.member_id(),
+                                       "/notifications/", next->seq));
+    notification.set_read(false);             // just delivered
+    if (!stream.Push(std::move(out))) break;  // closed meanwhile
+    stream.position = next->seq;
+  }
+  return true;
+}
+
 void LiveHub::ServeMembers(const std::vector<std::string>& member_ids) {
   std::vector<std::shared_ptr<Subscription>> streams;
+  absl::flat_hash_map<std::string, MemberWork> works;
   for (const std::string& member_id : member_ids) {
-    for (auto& stream : PrepareMember(member_id)) {
+    for (auto& stream : PrepareMember(member_id, &works[member_id])) {
       streams.push_back(std::move(stream));
     }
   }
@@ -679,6 +726,8 @@ void LiveHub::ServeMembers(const std::vector<std::string>& member_ids) {
   reads.clear();
   for (const auto& stream : streams) {
     if (!stream->started) continue;  // its first read failed: closed
+    const MemberWork& work = works[stream->member_id()];
+    if (!work.must_read && SendDirect(*stream, work.direct)) continue;
     const int limit = stream->Room();
     if (limit == 0) continue;  // closed, or full: Drained() asks again
     reading.push_back(stream.get());

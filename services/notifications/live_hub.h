@@ -22,7 +22,10 @@
 // skipped: a member catches up on broadcasts only when one was announced
 // since its last catch-up (or recheck_interval passed), and a stream whose
 // buffer drains is read again only when its last read was cut short by the
-// buffer.
+// buffer. And a delivery of one notification to many carries it in its
+// hint with each member's number for it: a stream whose position is just
+// before that number is sent it without reading anything (any gap, a full
+// buffer or a broadcast catch-up falls back to the read).
 #pragma once
 
 #include <grpcpp/server_context.h>
@@ -110,8 +113,19 @@ class LiveHub final {
  private:
   class Subscription;
   class Watch;
+  // A notification a hint carried, numbered for one member.
+  struct DirectItem {
+    int64_t seq = 0;
+    std::shared_ptr<const v1::Notification> notification;
+  };
+  // What a worker has to send a member's streams besides what it reads.
+  struct MemberWork {
+    std::vector<DirectItem> direct;  // in order of number
+    bool must_read = false;          // the inbox may hold more than `direct`
+  };
   struct MemberStreams {
     std::vector<std::shared_ptr<Subscription>> streams;
+    MemberWork work;  // taken by the worker that serves the member
     bool queued = false;
     bool running = false;
     bool again = false;  // asked for while running: run once more
@@ -140,9 +154,14 @@ class LiveHub final {
   void Tick();
   void ServeMembers(const std::vector<std::string>& member_ids);
   // Token re-checks and the broadcast catch-up of one member; returns its
-  // open streams.
+  // open streams, and moves its pending work to `work`.
   std::vector<std::shared_ptr<Subscription>> PrepareMember(
-      const std::string& member_id);
+      const std::string& member_id, MemberWork* work);
+  // Sends `stream` the items of `direct` after its position, when they
+  // follow it without a gap and fit its buffer; false (nothing sent) when
+  // the stream must read its inbox instead.
+  static bool SendDirect(Subscription& stream,
+                         const std::vector<DirectItem>& direct);
   void ServeWatch(Watch& watch);
 
   NotificationsStore* const store_;

@@ -737,6 +737,37 @@ TEST_F(LiveHubTest, AStreamCutShortByItsBufferGetsTheRestWhenItDrains) {
   stream.context->TryCancel();
 }
 
+// A delivery's hint carries its notification: the stream is sent it as the
+// inbox has it, and a hint that does not follow the stream's position (a
+// gap: here a forged one) is not trusted but read from the inbox instead.
+TEST_F(LiveHubTest, AHintsNotificationIsSentOnlyWhenItFollowsTheStream) {
+  UseHub(QuietHub());
+  const std::string id = MemberOf(member_).substr(8);
+  Inbox(member_);  // copies pending broadcasts in first
+  Stream stream = SubscribeWithin(member_);
+  v1::SubscribeResponse hello;
+  ASSERT_TRUE(stream.reader->Read(&hello));
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("one")), IsOk());
+  auto got = stream.Next(1);
+  ASSERT_EQ(got.size(), 1u);
+  auto inbox = Inbox(member_);
+  ASSERT_FALSE(inbox.empty());
+  EXPECT_EQ(got[0].SerializeAsString(), inbox[0].SerializeAsString());
+  EXPECT_FALSE(got[0].read());
+
+  v1::Notification forged = Note("forged");
+  ASSERT_THAT(redis().Command({"PUBLISH", std::string(kLiveChannel),
+                               absl::StrCat("+", id, ":", Number(got[0]) + 5,
+                                            "\n", forged.SerializeAsString())}),
+              IsOk());
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("two")), IsOk());
+  auto next = stream.Next(1);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].event_id(), "two");
+  EXPECT_EQ(Number(next[0]), Number(got[0]) + 1);
+  stream.context->TryCancel();
+}
+
 TEST_F(LiveHubTest, ABroadcastReachesOpenStreamsLive) {
   UseHub(QuietHub());
   Stream stream = SubscribeWithin(bo_);

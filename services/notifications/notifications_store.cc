@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/keys.h"
 #include "services/common/status_macros.h"
 
@@ -46,6 +47,9 @@ std::string BroadcastKey(absl::string_view kind) {
 // cursor mode ("" | "init": set where unset | "advance": raise), cursor
 // value, M, M member ids, B, B x (event id, event type, body), then pairs
 // (member index, body index). KEYS: five per member (InboxKeys order).
+// Publishes the live hint (see ParseLiveHint): with one body for all, the
+// hint carries it and each member's new number, so that a live stream can
+// be sent it without reading it back.
 const RedisScript& DeliverScript() {
   static const RedisScript* script = new RedisScript(R"lua(
 local cap = tonumber(ARGV[1])
@@ -59,7 +63,7 @@ for j = 1, b do
   bodies[j] = {ARGV[p], ARGV[p + 1], ARGV[p + 2]}
   p = p + 3
 end
-local delivered, told = {}, {}
+local delivered, told, numbered = {}, {}, {}
 while p <= #ARGV do
   local i, j = tonumber(ARGV[p]), tonumber(ARGV[p + 1])
   p = p + 2
@@ -88,6 +92,7 @@ while p <= #ARGV do
     if not told[i] then
       told[i] = true
       delivered[#delivered + 1] = ARGV[4 + i]
+      numbered[#numbered + 1] = ARGV[4 + i] .. ':' .. seq
     end
   end
 end
@@ -100,7 +105,10 @@ for i = 1, m do
     if tonumber(cursor) > now then redis.call('HSET', meta, 'bcast', cursor) end
   end
 end
-if #delivered > 0 then
+if #delivered > 0 and b == 1 then
+  redis.call('PUBLISH', 'notifications:live',
+             '+' .. table.concat(numbered, ',') .. '\n' .. bodies[1][3])
+elseif #delivered > 0 then
   redis.call('PUBLISH', 'notifications:live', table.concat(delivered, ','))
 end
 return delivered
@@ -294,6 +302,37 @@ v1::Audience DecodeAudience(absl::string_view text) {
 }
 
 }  // namespace
+
+LiveHint ParseLiveHint(absl::string_view message) {
+  LiveHint hint;
+  if (!absl::ConsumePrefix(&message, "+")) {
+    for (absl::string_view id :
+         absl::StrSplit(message, ',', absl::SkipEmpty())) {
+      hint.members.push_back({.member_id = std::string(id)});
+    }
+    return hint;
+  }
+  const size_t newline = message.find('\n');
+  if (newline == absl::string_view::npos) return hint;
+  auto notification = std::make_shared<v1::Notification>();
+  if (notification->ParseFromArray(
+          message.data() + newline + 1,
+          static_cast<int>(message.size() - newline - 1))) {
+    hint.notification = std::move(notification);
+  }
+  for (absl::string_view entry :
+       absl::StrSplit(message.substr(0, newline), ',', absl::SkipEmpty())) {
+    const size_t colon = entry.rfind(':');
+    LiveHint::Delivered& delivered = hint.members.emplace_back();
+    delivered.member_id = std::string(entry.substr(0, colon));
+    if (colon == absl::string_view::npos ||
+        !absl::SimpleAtoi(entry.substr(colon + 1), &delivered.seq) ||
+        hint.notification == nullptr) {
+      delivered.seq = 0;
+    }
+  }
+  return hint;
+}
 
 NotificationsStore::NotificationsStore(RedisClient* redis, Options options)
     : redis_(redis), options_(options) {}

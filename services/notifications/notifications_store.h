@@ -36,6 +36,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,22 @@ inline constexpr absl::string_view kBroadcastChannel =
 inline constexpr absl::string_view kEventsChannel = "notifications:events";
 // The consumer group every replica of cdc-notifications shares.
 inline constexpr absl::string_view kConsumerGroup = "notifications";
+
+// What a hint on kLiveChannel says: whose inboxes received something and,
+// when the delivery gave one notification to all of them, that
+// notification and each member's number for it (a stream just before
+// that number can be sent it without reading it back).
+struct LiveHint {
+  struct Delivered {
+    std::string member_id;
+    int64_t seq = 0;  // 0: not given
+  };
+  std::vector<Delivered> members;
+  std::shared_ptr<const v1::Notification> notification;  // null: not given
+};
+
+// Reads a hint: "<id>,<id>..." or "+<id>:<seq>,...\n<notification>".
+LiveHint ParseLiveHint(absl::string_view message);
 
 // One notification of an inbox.
 struct InboxItem {
