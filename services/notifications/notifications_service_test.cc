@@ -608,6 +608,36 @@ TEST_F(NotificationsTest, AClientThatDoesNotReadIsEndedNotBuffered) {
       << code;
 }
 
+TEST(LiveHintTest, ReadsBothFormatsAndWakesMembersOfAMalformedOne) {
+  v1::Notification note;
+  note.set_event_id("e1");
+  LiveHint plain = ParseLiveHint("a,b");
+  ASSERT_EQ(plain.members.size(), 2u);
+  EXPECT_EQ(plain.members[1].member_id, "b");
+  EXPECT_EQ(plain.members[1].seq, 0);
+  EXPECT_EQ(plain.notification, nullptr);
+
+  LiveHint carried =
+      ParseLiveHint(absl::StrCat("+a:5,b:x:7\n", note.SerializeAsString()));
+  ASSERT_EQ(carried.members.size(), 2u);
+  EXPECT_EQ(carried.members[0].seq, 5);
+  EXPECT_EQ(carried.members[1].member_id, "b:x");  // the last ':' splits
+  EXPECT_EQ(carried.members[1].seq, 7);
+  ASSERT_NE(carried.notification, nullptr);
+  EXPECT_EQ(carried.notification->event_id(), "e1");
+
+  // No notification, a bad one or a bad number: woken, to read (seq 0).
+  for (const std::string& bad :
+       {std::string("+a:5,b:6"), std::string("+a:5,b:6\n\xff\xff"),
+        absl::StrCat("+a:-3,b:x\n", note.SerializeAsString())}) {
+    LiveHint hint = ParseLiveHint(bad);
+    ASSERT_EQ(hint.members.size(), 2u) << bad;
+    EXPECT_EQ(hint.members[0].member_id, "a") << bad;
+    EXPECT_EQ(hint.members[0].seq, 0) << bad;
+    EXPECT_EQ(hint.members[1].seq, 0) << bad;
+  }
+}
+
 // The live hub serves members in batches; these tests give it batches of
 // 3 and timings that leave no other wake-up than the one under test (no
 // heartbeat tick, no periodic re-check within the test), and bound every
@@ -765,6 +795,38 @@ TEST_F(LiveHubTest, AHintsNotificationIsSentOnlyWhenItFollowsTheStream) {
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].event_id(), "two");
   EXPECT_EQ(Number(next[0]), Number(got[0]) + 1);
+  stream.context->TryCancel();
+}
+
+// The hint's notification saves the stream's inbox read: one script call
+// (the delivery's) and no other.
+TEST_F(LiveHubTest, AFanOutsStreamsAreSentTheHintsNotificationWithoutARead) {
+  UseHub(QuietHub());
+  const std::string id = MemberOf(member_).substr(8);
+  Inbox(member_);
+  Stream stream = SubscribeWithin(member_);
+  v1::SubscribeResponse hello;
+  ASSERT_TRUE(stream.reader->Read(&hello));
+  auto script_calls = [&]() -> int64_t {
+    auto info = redis().Command({"INFO", "commandstats"});
+    if (!info.ok()) return -1;
+    const size_t at = info->str.find("cmdstat_evalsha:calls=");
+    if (at == std::string::npos) return 0;
+    return std::stoll(info->str.substr(at + 22));
+  };
+  // The stream's opening reads (the first, and one more after the hello's
+  // write drains) are over once 100 ms pass without a script call.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_THAT(redis().Command({"CONFIG", "RESETSTAT"}), IsOk());
+    absl::SleepFor(absl::Milliseconds(100));
+    if (script_calls() == 0) break;
+  }
+  ASSERT_THAT(redis().Command({"CONFIG", "RESETSTAT"}), IsOk());
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("direct")), IsOk());
+  auto got = stream.Next(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event_id(), "direct");
+  EXPECT_EQ(script_calls(), 1);  // the Deliver script only
   stream.context->TryCancel();
 }
 

@@ -312,10 +312,12 @@ LiveHint ParseLiveHint(absl::string_view message) {
     }
     return hint;
   }
+  // Without its notification (malformed), the members are still woken,
+  // to read their inboxes.
   const size_t newline = message.find('\n');
-  if (newline == absl::string_view::npos) return hint;
   auto notification = std::make_shared<v1::Notification>();
-  if (notification->ParseFromArray(
+  if (newline != absl::string_view::npos &&
+      notification->ParseFromArray(
           message.data() + newline + 1,
           static_cast<int>(message.size() - newline - 1))) {
     hint.notification = std::move(notification);
@@ -327,7 +329,7 @@ LiveHint ParseLiveHint(absl::string_view message) {
     delivered.member_id = std::string(entry.substr(0, colon));
     if (colon == absl::string_view::npos ||
         !absl::SimpleAtoi(entry.substr(colon + 1), &delivered.seq) ||
-        hint.notification == nullptr) {
+        delivered.seq < 0 || hint.notification == nullptr) {
       delivered.seq = 0;
     }
   }

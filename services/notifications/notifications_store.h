@@ -30,8 +30,11 @@
 //                                   audience, from RoundOpened
 //
 // Live hints go over Pub/Sub: "notifications:live" carries the ids of
-// members whose inbox grew, "notifications:broadcast" a new broadcast's
-// number. They say only "look again"; the inbox is the record.
+// members whose inbox grew (and, for a delivery of one notification,
+// that notification and each member's number for it: see LiveHint),
+// "notifications:broadcast" a new broadcast's number. The inbox is the
+// record: a hint's notification is sent only as the very next number of a
+// stream, and whoever can publish to Redis can write the inbox anyway.
 #pragma once
 
 #include <cstdint>
