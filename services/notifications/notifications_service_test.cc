@@ -830,6 +830,46 @@ TEST_F(LiveHubTest, AFanOutsStreamsAreSentTheHintsNotificationWithoutARead) {
   stream.context->TryCancel();
 }
 
+// A member's streams share the hint's notifications, each from its own
+// position: one that replayed from further back and one that was live.
+TEST_F(LiveHubTest, TwoStreamsOfAMemberEachGetEveryNotificationOnce) {
+  UseHub(QuietHub());
+  const std::string id = MemberOf(member_).substr(8);
+  Inbox(member_);
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("before")), IsOk());
+  const std::string before = Inbox(member_)[0].name();
+  Stream live = SubscribeWithin(member_);
+  v1::SubscribeResponse hello;
+  ASSERT_TRUE(live.reader->Read(&hello));
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("one")), IsOk());
+  auto live_one = live.Next(1);
+  ASSERT_EQ(live_one.size(), 1u);
+  EXPECT_EQ(live_one[0].event_id(), "one");
+  // Opened after "one", replaying from "before": it reads "one" back.
+  Stream replay = SubscribeWithin(member_, before);
+  auto replay_one = replay.Next(1);
+  ASSERT_EQ(replay_one.size(), 1u);
+  EXPECT_EQ(replay_one[0].event_id(), "one");
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("two")), IsOk());
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("three")), IsOk());
+  for (Stream* stream : {&live, &replay}) {
+    auto got = stream->Next(2);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].event_id(), "two");
+    EXPECT_EQ(got[1].event_id(), "three");
+    EXPECT_EQ(Number(got[0]), Number(live_one[0]) + 1);
+    EXPECT_EQ(Number(got[1]), Number(live_one[0]) + 2);
+  }
+  // Nothing more: a fourth delivery is the next message on both.
+  ASSERT_THAT(replica_->store.Deliver({id}, Note("four")), IsOk());
+  for (Stream* stream : {&live, &replay}) {
+    auto got = stream->Next(1);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].event_id(), "four");
+    stream->context->TryCancel();
+  }
+}
+
 TEST_F(LiveHubTest, ABroadcastReachesOpenStreamsLive) {
   UseHub(QuietHub());
   Stream stream = SubscribeWithin(bo_);
