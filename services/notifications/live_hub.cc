@@ -223,8 +223,9 @@ class LiveHub::Subscription final : public QueuedStream<v1::SubscribeResponse> {
   // Whether a drained buffer should wake the member: set before the worker
   // looks at the buffer's room, and cleared only by a read that found
   // fewer notifications than there was room for, or by sending a hint's
-  // notifications that all fitted (so nothing was left behind). A stream that was full, or whose read was cut short by its
-  // room, reads again once the client has taken what it has.
+  // notifications that all fitted (so nothing was left behind). A stream that
+  // was full, or whose read was cut short by its room, reads again once the
+  // client has taken what it has.
   std::atomic<bool> read_again{true};
 
   void OnDone() override {
